@@ -1,0 +1,3 @@
+"""Passport and receipt scanning kiosk."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Frame sources, frame quality and region finding (no Qt)."""

@@ -1,0 +1,128 @@
+"""The `kiosk` command: the app by default, and headless commands for scripts and tests."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import tomli_w
+
+from kiosk.config import ENGINES, load_settings, settings_path
+from kiosk.errors import KioskError
+from kiosk.secrets import SECRETS, delete_secret, secret_source, set_secret
+
+log = logging.getLogger("kiosk")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Passport and receipt scanning kiosk.")
+    parser.add_argument("--config", metavar="PATH", help="settings file (default: $KIOSK_CONFIG or the OS config folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ocr = commands.add_parser("ocr", help="read the text lines of images")
+    ocr.add_argument("images", nargs="+", metavar="IMAGE")
+    ocr.add_argument("--engine", choices=ENGINES, help="OCR engine (default: [ocr] engine setting)")
+    ocr.add_argument("--json", action="store_true", help="one JSON object per image")
+
+    config = commands.add_parser("config", help="show the settings")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("show", help="print the effective settings, secrets masked")
+    config_commands.add_parser("path", help="print the settings file path")
+
+    secret = commands.add_parser("secret", help="store or remove a secret in the keyring")
+    secret_commands = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    set_cmd = secret_commands.add_parser("set", help="store a secret (read from the terminal, or stdin)")
+    set_cmd.add_argument("name", choices=sorted(SECRETS))
+    delete_cmd = secret_commands.add_parser("delete", help="remove a secret")
+    delete_cmd.add_argument("name", choices=sorted(SECRETS))
+
+    commands.add_parser("gui", help="start the app (the default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "ocr":
+            return run_ocr(args)
+        if args.command == "config":
+            return run_config(args)
+        if args.command == "secret":
+            return run_secret(args)
+        from kiosk.ui.app import run_app
+
+        return run_app(load_settings(args.config))
+    except KioskError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_ocr(args: argparse.Namespace) -> int:
+    from kiosk.images import load_image
+    from kiosk.ocr import create_engine
+
+    settings = load_settings(args.config)
+    engine_name = args.engine or settings.ocr.engine
+    started = time.perf_counter()
+    engine = create_engine(engine_name, settings.ocr.threads, settings.ocr.max_side)
+    log.info("engine %s ready in %.2f s", engine_name, time.perf_counter() - started)
+    failures = 0
+    for name in args.images:
+        started = time.perf_counter()
+        try:
+            lines = engine.read(load_image(name))
+        except KioskError as exc:
+            failures += 1
+            print(f"kiosk: error: {exc}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": name, "error": str(exc)}), flush=True)
+            continue
+        seconds = round(time.perf_counter() - started, 3)
+        if args.json:
+            print(json.dumps({"file": name, "engine": engine_name, "lines": [l.to_json() for l in lines], "seconds": seconds}, ensure_ascii=False), flush=True)
+        else:
+            print(f"{name}: {len(lines)} lines in {seconds:.2f} s ({engine_name})")
+            for line in lines:
+                print(f"  {line.confidence:4.2f}  {line.text}")
+    return 1 if failures else 0
+
+
+def run_config(args: argparse.Namespace) -> int:
+    path = settings_path(args.config)
+    if args.config_command == "path":
+        print(path)
+        return 0
+    settings = load_settings(args.config)
+    print(f"# settings file: {path}{'' if path.exists() else ' (not created yet: defaults)'}")
+    print(tomli_w.dumps(settings.to_dict()), end="")
+    print("\n[secrets]  # values are never shown; where each one comes from")
+    for name in SECRETS:
+        source = secret_source(name)
+        shown = "********" if source in ("environment", "keyring") else ""
+        print(f'{name} = "{shown}"  # {source}')
+    return 0
+
+
+def run_secret(args: argparse.Namespace) -> int:
+    if args.secret_command == "delete":
+        removed = delete_secret(args.name)
+        print(f"{args.name}: {'removed' if removed else 'was not stored'}")
+        return 0
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"{args.name} ({SECRETS[args.name]}): ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    set_secret(args.name, value)
+    print(f"{args.name}: stored in the keyring")
+    return 0

@@ -1,0 +1,25 @@
+"""The one exception family the kiosk raises for conditions a person must act on.
+
+Its message is written for the operator or administrator: one line, no
+traceback, no personal data.
+"""
+
+
+class KioskError(Exception):
+    """A failure with a message fit to show as it is."""
+
+
+class ConfigError(KioskError):
+    """The settings file or a command-line option is wrong."""
+
+
+class SecretError(KioskError):
+    """A secret cannot be read or stored."""
+
+
+class ImageError(KioskError):
+    """An image cannot be used: missing, unreadable, unsupported, empty or too large."""
+
+
+class EngineError(KioskError):
+    """An OCR engine cannot be loaded or run."""

@@ -1,0 +1,78 @@
+"""Loading images from files or bytes into BGR arrays, with EXIF orientation applied.
+
+Every failure is an `ImageError` with a one-line reason, so the command line
+and the UI can say what is wrong with the file and carry on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kiosk.errors import ImageError
+
+SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+MAX_PIXELS = 100_000_000
+MIN_SIDE = 8
+
+
+def load_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as a BGR uint8 array, upright per its EXIF orientation."""
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: file not found")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a folder, not an image")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise ImageError(
+            f"{path}: unsupported format {path.suffix or '(no extension)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read: {exc.strerror}") from None
+    return decode_image(data, str(path))
+
+
+def decode_image(data: bytes, name: str = "image") -> np.ndarray:
+    """Decode encoded image bytes (JPEG, PNG, ...) to BGR uint8."""
+    if not data:
+        raise ImageError(f"{name}: empty file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(
+                    f"{name}: image too large ({width}x{height}, limit {MAX_PIXELS // 1_000_000} megapixels)"
+                )
+            if min(width, height) < MIN_SIDE:
+                raise ImageError(f"{name}: image too small ({width}x{height})")
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image, or a format this kiosk cannot read") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name}: image too large (limit {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{name}: damaged or truncated image ({exc})") from None
+    return pil_to_bgr(image)
+
+
+def pil_to_bgr(image: Image.Image) -> np.ndarray:
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    rgb = np.asarray(image, dtype=np.uint8)
+    return np.ascontiguousarray(rgb[:, :, ::-1])

@@ -1,0 +1,1 @@
+"""Durable outbox and delivery to Odoo and GreenPay (no Qt)."""
