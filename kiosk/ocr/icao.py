@@ -1,8 +1,9 @@
-"""ICAO 9303 building blocks: the check digit and the TD3 (passport) line layout."""
+"""ICAO 9303 building blocks: check digits, state codes and the TD1/TD2/TD3 line layouts."""
 
 from __future__ import annotations
 
 WEIGHTS = (7, 3, 1)
+MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
 
 def char_value(char: str) -> int:
@@ -48,3 +49,105 @@ def td3_lines(
     body = f"{doc}{check_digit(doc)}{nationality:<<3}{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}{personal}{personal_check}"
     composite = body[0:10] + body[13:20] + body[21:43]
     return line1, body + check_digit(composite)
+
+
+def check_holds(data: str, check: str, *, filler_when_empty: bool = False) -> bool:
+    """Whether `check` is the right check digit for `data`.
+
+    `filler_when_empty` admits `<` as the check digit of an all-filler field:
+    ICAO 9303 allows that for the TD3 personal number (part 4, 4.2.2.2).
+    Characters outside the MRZ alphabet never hold.
+    """
+    if check == "<":
+        return filler_when_empty and set(data) <= {"<"}
+    if not check.isdigit() or any(c not in MRZ_CHARS for c in data):
+        return False
+    return check_digit(data) == check
+
+
+# ISO 3166-1 alpha-3 (249 codes), then the codes ICAO 9303 part 3 adds: D
+# (Germany), the British nationality categories, United Nations, stateless and
+# refugee codes, EU laissez-passer, and the codes ICAO lists for other
+# entities. UTO is ICAO's fictional "Utopia" used on every specimen document;
+# it is accepted so specimens and training material read as valid.
+_ISO_3166_ALPHA3 = (
+    "ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AUS AUT AZE BDI BEL BEN BES BFA "
+    "BGD BGR BHR BHS BIH BLM BLR BLZ BMU BOL BRA BRB BRN BTN BVT BWA CAF CAN CCK CHE CHL CHN "
+    "CIV CMR COD COG COK COL COM CPV CRI CUB CUW CXR CYM CYP CZE DEU DJI DMA DNK DOM DZA ECU "
+    "EGY ERI ESH ESP EST ETH FIN FJI FLK FRA FRO FSM GAB GBR GEO GGY GHA GIB GIN GLP GMB GNB "
+    "GNQ GRC GRD GRL GTM GUF GUM GUY HKG HMD HND HRV HTI HUN IDN IMN IND IOT IRL IRN IRQ ISL "
+    "ISR ITA JAM JEY JOR JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO LBN LBR LBY LCA LIE LKA LSO "
+    "LTU LUX LVA MAC MAF MAR MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG MNP MOZ MRT MSR "
+    "MTQ MUS MWI MYS MYT NAM NCL NER NFK NGA NIC NIU NLD NOR NPL NRU NZL OMN PAK PAN PCN PER "
+    "PHL PLW PNG POL PRI PRK PRT PRY PSE PYF QAT REU ROU RUS RWA SAU SDN SEN SGP SGS SHN SJM "
+    "SLB SLE SLV SMR SOM SPM SRB SSD STP SUR SVK SVN SWE SWZ SXM SYC SYR TCA TCD TGO THA TJK "
+    "TKL TKM TLS TON TTO TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM "
+    "VUT WLF WSM YEM ZAF ZMB ZWE"
+)
+_ICAO_EXTRA = (
+    "D GBD GBN GBO GBS GBP UNO UNA UNK XXA XXB XXC XXX EUE "
+    "RKS XOM XPO XCC XES XBA XIM XDC UTO"
+)
+STATE_CODES = frozenset((_ISO_3166_ALPHA3 + " " + _ICAO_EXTRA).split())
+
+
+def is_state_code(field: str) -> bool:
+    """Whether a 3-character MRZ state field (filler-padded, e.g. `D<<`) names a known state or entity."""
+    return field.rstrip("<") in STATE_CODES
+
+
+def td1_lines(
+    *,
+    document_type: str,
+    issuing_state: str,
+    number: str,
+    birth_date: str,
+    sex: str,
+    expiry_date: str,
+    nationality: str,
+    surname: str,
+    given_names: str,
+    optional_1: str = "",
+    optional_2: str = "",
+) -> tuple[str, str, str]:
+    """The three 30-character lines of an ID card MRZ; dates as YYMMDD.
+
+    A number longer than 9 characters uses the ICAO long-number rule: `<` in the
+    check position, the rest of the number and its check digit in optional data.
+    """
+    head, opt1 = _number_and_optional(number, optional_1, 15)
+    line1 = f"{document_type:<<2}{issuing_state:<<3}{head}{opt1}"
+    opt2 = optional_2.ljust(11, "<")
+    line2 = f"{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}{nationality:<<3}{opt2}"
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    return line1, line2 + check_digit(composite), name_field(surname, given_names, 30)
+
+
+def td2_lines(
+    *,
+    document_type: str,
+    issuing_state: str,
+    surname: str,
+    given_names: str,
+    number: str,
+    nationality: str,
+    birth_date: str,
+    sex: str,
+    expiry_date: str,
+    optional: str = "",
+) -> tuple[str, str]:
+    """The two 36-character lines of a TD2 MRZ; dates as YYMMDD, long numbers as in `td1_lines`."""
+    line1 = f"{document_type:<<2}{issuing_state:<<3}{name_field(surname, given_names, 31)}"
+    head, opt = _number_and_optional(number, optional, 7)
+    body = f"{head[:10]}{nationality:<<3}{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}{opt}"
+    composite = body[0:10] + body[13:20] + body[21:35]
+    return line1, body + check_digit(composite)
+
+
+def _number_and_optional(number: str, optional: str, width: int) -> tuple[str, str]:
+    """The 10 characters (number + check) and the optional data of width `width`, long rule applied."""
+    if len(number) <= 9:
+        doc = number.ljust(9, "<")
+        return doc + check_digit(doc), optional.ljust(width, "<")[:width]
+    overflow = number[9:] + check_digit(number)
+    return number[:9] + "<", (overflow + "<" + optional).ljust(width, "<")[:width]
