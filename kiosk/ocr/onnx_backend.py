@@ -45,6 +45,7 @@ class OnnxBackend:
         self.classifier = TextClassifier({**common, **CLS_OPTIONS, "model_path": str(paths["cls"])})
         options = ort.SessionOptions()
         options.log_severity_level = 4
+        options.enable_cpu_mem_arena = False
         if threads:
             options.intra_op_num_threads = threads
         self.rec = ort.InferenceSession(str(paths["rec"]), sess_options=options, providers=["CPUExecutionProvider"])
