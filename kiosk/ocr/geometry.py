@@ -6,26 +6,32 @@ import cv2
 import numpy as np
 
 
-def sort_boxes(boxes: np.ndarray) -> list[np.ndarray]:
-    """Reading order: top to bottom, and left to right within a row.
+def group_rows(boxes: list[np.ndarray]) -> list[list[int]]:
+    """Indices of `boxes` grouped into rows, top to bottom, each row left to right.
 
-    Two boxes are on one row when their vertical centres are closer than half
+    Two boxes share a row when their vertical centres are closer than half
     the smaller box height.
     """
-    items = sorted((np.asarray(b, dtype=np.float32) for b in boxes), key=lambda b: (b[:, 1].mean(), b[:, 0].min()))
-    rows: list[list[np.ndarray]] = []
-    for box in items:
-        centre = box[:, 1].mean()
+    boxes = [np.asarray(b, dtype=np.float32) for b in boxes]
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][:, 1].mean(), boxes[i][:, 0].min()))
+    rows: list[list[int]] = []
+    for i in order:
+        box = boxes[i]
         height = box[:, 1].max() - box[:, 1].min()
         if rows:
-            ref = rows[-1][0]
-            ref_centre = ref[:, 1].mean()
+            ref = boxes[rows[-1][0]]
             ref_height = ref[:, 1].max() - ref[:, 1].min()
-            if abs(centre - ref_centre) < 0.5 * min(height, ref_height):
-                rows[-1].append(box)
+            if abs(box[:, 1].mean() - ref[:, 1].mean()) < 0.5 * min(height, ref_height):
+                rows[-1].append(i)
                 continue
-        rows.append([box])
-    return [box for row in rows for box in sorted(row, key=lambda b: b[:, 0].min())]
+        rows.append([i])
+    return [sorted(row, key=lambda i: boxes[i][:, 0].min()) for row in rows]
+
+
+def sort_boxes(boxes: np.ndarray) -> list[np.ndarray]:
+    """Boxes in reading order: top to bottom, left to right within a row."""
+    boxes = [np.asarray(b, dtype=np.float32) for b in boxes]
+    return [boxes[i] for row in group_rows(boxes) for i in row]
 
 
 def crop_quad(image: np.ndarray, box: np.ndarray) -> np.ndarray:

@@ -1,0 +1,88 @@
+"""Finding the machine-readable zone in a photo or scan.
+
+FastMRZ's segmentation network (shipped in the fastmrz wheel, run on ONNX
+Runtime) marks MRZ pixels on a 256x256 view of the image; the largest marked
+region, as a rotated rectangle, is cut out upright. This handles skew and
+documents turned by 90 degrees; a 180-degree turn is settled by reading both
+ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kiosk.errors import EngineError
+from kiosk.ocr.geometry import crop_quad
+from kiosk.ocr.models import fastmrz_segmentation_model
+
+SEG_SIZE = 256
+SEG_THRESHOLD = 0.25
+MIN_BAND_FRACTION = 0.002
+
+
+@dataclass(frozen=True)
+class MrzBand:
+    """An upright crop of the MRZ and the rotated rectangle it came from."""
+
+    crop: np.ndarray
+    corners: np.ndarray  # 4x2, image coordinates
+    coverage: float  # mean segmentation score inside the region
+
+
+class MrzLocator:
+    """Runs the segmentation model; one instance per thread."""
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+
+        path = fastmrz_segmentation_model()
+        if not path.exists():
+            raise EngineError(f"MRZ segmentation model missing: {path}; reinstall fastmrz==2.1.2")
+        options = ort.SessionOptions()
+        options.log_severity_level = 4
+        options.enable_cpu_mem_arena = False
+        self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+
+    def mask(self, image: np.ndarray) -> np.ndarray:
+        """MRZ probability per pixel at 256x256 (the preprocessing FastMRZ trained with)."""
+        small = cv2.resize(image, (SEG_SIZE, SEG_SIZE), interpolation=cv2.INTER_AREA)
+        batch = (small.astype(np.float32) / 255.0)[np.newaxis]
+        return self.session.run(None, {self.input: batch})[0][0, :, :, 0]
+
+    def locate(self, image: np.ndarray) -> MrzBand | None:
+        """The most likely MRZ band, or None when the network sees none."""
+        probs = self.mask(image)
+        binary = (probs > SEG_THRESHOLD).astype(np.uint8)
+        binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((3, 7), np.uint8))
+        contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            return None
+        best = max(contours, key=cv2.contourArea)
+        if cv2.contourArea(best) < MIN_BAND_FRACTION * SEG_SIZE * SEG_SIZE:
+            return None
+        region = np.zeros_like(binary)
+        cv2.drawContours(region, [best], -1, 1, thickness=-1)
+        coverage = float(probs[region > 0].mean())
+        height, width = image.shape[:2]
+        points = (best.reshape(-1, 2) * np.array([width / SEG_SIZE, height / SEG_SIZE])).astype(np.float32)
+        centre, (w, h), angle = cv2.minAreaRect(points)
+        margin = max(min(w, h) * 0.15, 6.0)
+        corners = band_corners(cv2.boxPoints((centre, (w + 2 * margin, h + 2 * margin), angle)))
+        return MrzBand(crop=crop_quad(image, corners), corners=corners, coverage=coverage)
+
+
+def band_corners(points: np.ndarray) -> np.ndarray:
+    """A rectangle's corners as tl, tr, br, bl with the long side taken as horizontal."""
+    pts = np.asarray(points, dtype=np.float32)
+    edges = [pts[(i + 1) % 4] - pts[i] for i in range(4)]
+    along = max(edges, key=lambda e: float(np.hypot(*e)))
+    along = along / np.hypot(*along)
+    if along[0] < 0 or (along[0] == 0 and along[1] < 0):
+        along = -along
+    down = np.array([-along[1], along[0]], dtype=np.float32)
+    diag, anti = pts @ (along + down), pts @ (along - down)
+    return np.stack([pts[diag.argmin()], pts[anti.argmax()], pts[diag.argmax()], pts[anti.argmin()]])
