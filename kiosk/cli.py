@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--engine", choices=ENGINES, help="OCR engine (default: [ocr] engine setting)")
     ocr.add_argument("--json", action="store_true", help="one JSON object per image")
 
+    scan = commands.add_parser("scan", help="read documents from image files")
+    scan.add_argument("kind", choices=["passport"], help="what the images show")
+    scan.add_argument("images", nargs="+", metavar="IMAGE")
+    scan.add_argument("--engine", choices=ENGINES, help="OCR engine (default: [ocr] engine setting)")
+    scan.add_argument("--json", action="store_true", help="one JSON object per image")
+
     config = commands.add_parser("config", help="show the settings")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_commands.add_parser("show", help="print the effective settings, secrets masked")
@@ -54,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ocr":
             return run_ocr(args)
+        if args.command == "scan":
+            return run_scan(args)
         if args.command == "config":
             return run_config(args)
         if args.command == "secret":
@@ -95,6 +103,60 @@ def run_ocr(args: argparse.Namespace) -> int:
             print(f"{name}: {len(lines)} lines in {seconds:.2f} s ({engine_name})")
             for line in lines:
                 print(f"  {line.confidence:4.2f}  {line.text}")
+    return 1 if failures else 0
+
+
+SCAN_FIELDS = (
+    "document_type", "document_number", "surname", "given_names", "nationality", "issuing_country",
+    "birth_date", "expiry_date", "sex", "personal_number", "optional_data",
+)
+
+
+def passport_json(name: str, result, seconds: float) -> dict[str, object]:  # noqa: ANN001 - MrzResult
+    """The `kiosk scan passport --json` object; the UI and sync use the same field names."""
+    fields = {f.name: {"value": f.value, "confidence": round(f.confidence, 4)} for f in result.fields if f.name in SCAN_FIELDS}
+    return {
+        "file": name,
+        "status": result.status,
+        "reason": result.reason,
+        "format": result.format,
+        "mrz_lines": list(result.lines),
+        "valid_check_digits": result.all_check_digits_valid,
+        "checks": {c.name: c.ok for c in result.checks},
+        "fields": fields,
+        "corrections": [c.to_json() for c in result.corrections],
+        "ambiguities": [a.to_json() for a in result.ambiguities],
+        "confidence": round(result.confidence, 4),
+        "seconds": round(seconds, 3),
+    }
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from kiosk.images import load_image
+    from kiosk.ocr import create_engine
+    from kiosk.ocr.mrz_read import MrzReader
+
+    settings = load_settings(args.config)
+    reader = MrzReader(create_engine(args.engine or settings.ocr.engine, settings.ocr.threads, settings.ocr.max_side))
+    failures = 0
+    for name in args.images:
+        try:
+            read = reader.read(load_image(name))
+        except KioskError as exc:
+            failures += 1
+            print(f"kiosk: error: {exc}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": name, "status": "error", "error": str(exc)}), flush=True)
+            continue
+        out = passport_json(name, read.result, read.seconds)
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(f"{name}: {out['status']} {out['format'] or ''} ({out['seconds']:.2f} s) {out['reason']}".rstrip())
+            for line in out["mrz_lines"]:
+                print(f"  {line}")
+            for key, field in out["fields"].items():
+                print(f"  {key:16s} {field['value'] or '':32s} {field['confidence']:.2f}")
     return 1 if failures else 0
 
 

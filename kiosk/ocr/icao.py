@@ -118,7 +118,8 @@ def td1_lines(
     head, opt1 = _number_and_optional(number, optional_1, 15)
     line1 = f"{document_type:<<2}{issuing_state:<<3}{head}{opt1}"
     opt2 = optional_2.ljust(11, "<")
-    line2 = f"{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}{nationality:<<3}{opt2}"
+    dates = f"{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}"
+    line2 = f"{dates}{nationality:<<3}{opt2}"
     composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
     return line1, line2 + check_digit(composite), name_field(surname, given_names, 30)
 
@@ -139,7 +140,8 @@ def td2_lines(
     """The two 36-character lines of a TD2 MRZ; dates as YYMMDD, long numbers as in `td1_lines`."""
     line1 = f"{document_type:<<2}{issuing_state:<<3}{name_field(surname, given_names, 31)}"
     head, opt = _number_and_optional(number, optional, 7)
-    body = f"{head[:10]}{nationality:<<3}{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}{opt}"
+    dates = f"{birth_date}{check_digit(birth_date)}{sex}{expiry_date}{check_digit(expiry_date)}"
+    body = f"{head}{nationality:<<3}{dates}{opt}"
     composite = body[0:10] + body[13:20] + body[21:35]
     return line1, body + check_digit(composite)
 

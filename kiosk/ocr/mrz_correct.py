@@ -117,8 +117,8 @@ def fix_state_code(
     """Turn digits in a state code into letters, using the code list to choose between O, D and Q.
 
     A `0` may be any of three letters; the one that gives a known code wins.
-    If none does, the likeliest letter is used (the field is then flagged as
-    unknown by validation); if several do, the field is left and reported.
+    If no letters give a known code the field is left as read (validation
+    flags it); if several do, it is left and the ambiguity reported.
     """
     text = grid.text(positions)
     digit_slots = [i for i, c in enumerate(text) if c in LETTERS_FOR_DIGIT]
@@ -140,10 +140,8 @@ def fix_state_code(
             if text[i] != letter
         )
         return Ambiguity(field, candidates, f"{field}: {len(matches)} known codes fit")
-    chosen = matches[0] if matches else tuple(option[0] for option in options)
-    reason = f"{field}: letter required, gives a known code" if matches else f"{field}: letter required"
-    for i, letter in zip(digit_slots, chosen):
-        grid.change(positions[i], letter, reason)
+    for i, letter in zip(digit_slots, matches[0] if matches else ()):
+        grid.change(positions[i], letter, f"{field}: letter required, gives a known code")
     return None
 
 
@@ -192,7 +190,8 @@ def prove_by_check(
             for alternative in swaps(text, i):
                 grid.rows[pos[0]][pos[1]] = alternative
                 if grid.holds(data, check, filler_when_empty):
-                    found.append(Correction(pos[0], pos[1], text[i], alternative, f"{field}: only swap that makes the check digit hold"))
+                    reason = f"{field}: only swap that makes the check digit hold"
+                    found.append(Correction(pos[0], pos[1], text[i], alternative, reason))
                 grid.rows[pos[0]][pos[1]] = text[i]
     if len(found) == 1:
         fix = found[0]

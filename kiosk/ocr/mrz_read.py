@@ -1,0 +1,205 @@
+"""Reading an MRZ from an image: locate the band, read its lines, parse and validate.
+
+The fast path cuts the located band into text rows by their ink profile and
+only runs the recogniser on them. When that does not give a valid MRZ, the
+detector reads the band and then the whole page, and rows split by the
+detector are joined again. The best-validated result wins.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kiosk.ocr.geometry import crop_quad, group_rows
+from kiosk.ocr.mrz import MrzResult, parse_mrz
+from kiosk.ocr.mrz_locate import MrzLocator
+from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
+
+LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
+MAX_WIDTH_SLACK = 3
+STATUS_RANK = {"ok": 2, "invalid": 1, "no_mrz": 0}
+
+
+@dataclass(frozen=True)
+class MrzRead:
+    result: MrzResult
+    path: str  # which attempt gave it: "band", "band-detect", "page", "none"
+    seconds: float
+
+
+def better(a: MrzResult, b: MrzResult | None) -> bool:
+    """Whether `a` is a better read than `b`: validity first, then confidence."""
+    if b is None:
+        return True
+    return (STATUS_RANK[a.status], a.confidence) > (STATUS_RANK[b.status], b.confidence)
+
+
+def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
+    """Vertical extents of text rows in an upright band, from its dark-ink profile."""
+    grey = cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)
+    grey = cv2.GaussianBlur(grey, (3, 3), 0)
+    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    profile = ink.sum(axis=1).astype(np.float32)
+    if profile.max() <= 0:
+        return []
+    on = profile > 0.25 * np.percentile(profile, 95)
+    rows, start = [], None
+    for y, flag in enumerate(np.append(on, False)):
+        if flag and start is None:
+            start = y
+        elif not flag and start is not None:
+            rows.append((start, y))
+            start = None
+    tallest = max((b - a for a, b in rows), default=0)
+    return [(a, b) for a, b in rows if b - a >= 0.4 * tallest]
+
+
+def join_row(lines: list[TextLine]) -> TextLine:
+    xs = [x for line in lines for x, _ in line.box]
+    ys = [y for line in lines for _, y in line.box]
+    chars = tuple(c for line in lines for c in line.chars)
+    box = ((min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys)))
+    text = "".join(c.char for c in chars)
+    return TextLine(text, float(np.mean([c.confidence for c in chars])) if chars else 0.0, box, chars)
+
+
+def fit_width(line: TextLine, width: int) -> TextLine | None:
+    """The line at exactly `width` characters by growing or shrinking its longest filler run.
+
+    Runs of identical `<` are where CTC miscounts; anything else that is off
+    by more than a few characters is not this line.
+    """
+    diff = len(line.text) - width
+    if diff == 0:
+        return line
+    if abs(diff) > MAX_WIDTH_SLACK:
+        return None
+    runs = [(m, n) for m, n in _runs(line.text, "<") if n - m > abs(diff)]
+    if not runs:
+        return None
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    chars = list(line.chars)
+    if diff > 0:
+        del chars[end - diff : end]
+    else:
+        filler = CharScore("<", min(c.confidence for c in chars[start:end]))
+        chars[end:end] = [filler] * (-diff)
+    text = "".join(c.char for c in chars)
+    return TextLine(text, line.confidence, line.box, tuple(chars))
+
+
+def _runs(text: str, char: str) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for i, c in enumerate(text + "\0"):
+        if c == char and start is None:
+            start = i
+        elif c != char and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def best_parse(rows: list[TextLine]) -> MrzResult | None:
+    """The best-validated MRZ among consecutive rows that fit a format's line width."""
+    best: MrzResult | None = None
+    for width, count in LINE_WIDTHS:
+        for start in range(len(rows) - count + 1):
+            fitted = [fit_width(row, width) for row in rows[start : start + count]]
+            if any(f is None for f in fitted):
+                continue
+            result = parse_mrz([f.text for f in fitted], [f.chars for f in fitted])
+            if better(result, best):
+                best = result
+    return best
+
+
+def detected_rows(engine: OcrEngine, image: np.ndarray) -> list[TextLine]:
+    lines = engine.read(image, alphabet=MRZ_ALPHABET)
+    rows = [join_row([lines[i] for i in row]) for row in group_rows([np.asarray(l.box) for l in lines])]
+    return realign_short_rows(engine, image, rows)
+
+
+def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine]) -> list[TextLine]:
+    """Re-read a row next to a full-width MRZ row across that row's whole width.
+
+    MRZ lines are equally long and aligned; a detector often stops a line at
+    faint trailing fillers. The neighbour's extent, moved to the short row,
+    shows where the line really ends, instead of guessing the fillers.
+    """
+    rows = list(rows)
+    for i, anchor in enumerate(list(rows)):
+        width = next((w for w, _ in LINE_WIDTHS if abs(len(anchor.text) - w) <= MAX_WIDTH_SLACK), None)
+        if width is None:
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(rows) or len(rows[j].text) >= width - MAX_WIDTH_SLACK or "<" not in rows[j].text:
+                continue
+            box = np.asarray(anchor.box, dtype=np.float32)
+            shift = np.asarray(rows[j].box, dtype=np.float32)[:, 1].mean() - box[:, 1].mean()
+            box[:, 1] += shift
+            [again] = engine.recognise([crop_quad(image, box)], alphabet=MRZ_ALPHABET)
+            if len(again.text) > len(rows[j].text):
+                rows[j] = TextLine(again.text, again.confidence, tuple(map(tuple, box)), again.chars)
+    return rows
+
+
+def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
+    """Low-resolution scans doubled (or more) so MRZ characters reach the detector's scale."""
+    longest = max(image.shape[:2])
+    if longest >= min_side:
+        return image
+    factor = min_side / longest
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+class MrzReader:
+    """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
+
+    def __init__(self, engine: OcrEngine, locator: MrzLocator | None = None) -> None:
+        self.engine = engine
+        self.locator = locator or MrzLocator()
+
+    def read(self, image: np.ndarray) -> MrzRead:
+        """The best read; a page turned by 90 degrees is tried both ways when nothing is found upright."""
+        started = time.perf_counter()
+        best, path = self._read_upright(image)
+        if best.status == "no_mrz":
+            for turn in (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE):
+                result, turned_path = self._read_upright(cv2.rotate(image, turn))
+                if better(result, best):
+                    best, path = result, f"{turned_path}-turned"
+                if best.status != "no_mrz":
+                    break
+        return MrzRead(best, path, time.perf_counter() - started)
+
+    def _read_upright(self, image: np.ndarray) -> tuple[MrzResult, str]:
+        best: MrzResult | None = None
+        path = "none"
+        band = self.locator.locate(image)
+        if band is not None:
+            for crop in (band.crop, cv2.rotate(band.crop, cv2.ROTATE_180)):
+                result = self._read_band_rows(crop)
+                if result is not None and better(result, best):
+                    best, path = result, "band"
+                if best is not None and best.ok:
+                    return best, path
+            result = best_parse(detected_rows(self.engine, band.crop))
+            if result is not None and better(result, best):
+                best, path = result, "band-detect"
+        if best is None or not best.ok:
+            result = best_parse(detected_rows(self.engine, enlarge_small(image)))
+            if result is not None and better(result, best):
+                best, path = result, "page"
+        return (best if best is not None else parse_mrz([])), path
+
+    def _read_band_rows(self, band: np.ndarray) -> MrzResult | None:
+        rows = ink_rows(band)
+        if not 2 <= len(rows) <= 6:
+            return None
+        pad = max(2, int(0.15 * max(b - a for a, b in rows)))
+        crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
+        return best_parse(self.engine.recognise(crops, alphabet=MRZ_ALPHABET))
