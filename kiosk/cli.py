@@ -76,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def report_file_error(name: str, exc: KioskError, as_json: bool) -> None:
+    """One line on stderr, and the same as a JSON object so a script sees every file."""
+    print(f"kiosk: error: {exc}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"file": name, "error": str(exc)}), flush=True)
+
+
 def run_ocr(args: argparse.Namespace) -> int:
     from kiosk.images import load_image
     from kiosk.ocr import create_engine
@@ -92,9 +99,7 @@ def run_ocr(args: argparse.Namespace) -> int:
             lines = engine.read(load_image(name))
         except KioskError as exc:
             failures += 1
-            print(f"kiosk: error: {exc}", file=sys.stderr)
-            if args.json:
-                print(json.dumps({"file": name, "error": str(exc)}), flush=True)
+            report_file_error(name, exc, args.json)
             continue
         seconds = round(time.perf_counter() - started, 3)
         if args.json:
@@ -144,9 +149,7 @@ def run_scan(args: argparse.Namespace) -> int:
             read = reader.read(load_image(name))
         except KioskError as exc:
             failures += 1
-            print(f"kiosk: error: {exc}", file=sys.stderr)
-            if args.json:
-                print(json.dumps({"file": name, "status": "error", "error": str(exc)}), flush=True)
+            report_file_error(name, exc, args.json)
             continue
         out = passport_json(name, read.result, read.seconds)
         if args.json:
