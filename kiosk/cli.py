@@ -9,13 +9,16 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import tomli_w
 
 from kiosk.config import ENGINES, load_settings, settings_path
 from kiosk.errors import KioskError
 from kiosk.secrets import SECRETS, delete_secret, secret_source, set_secret
+
+if TYPE_CHECKING:
+    from kiosk.ocr.mrz import MrzResult
 
 log = logging.getLogger("kiosk")
 
@@ -111,27 +114,13 @@ def run_ocr(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-SCAN_FIELDS = (
-    "document_type", "document_number", "surname", "given_names", "nationality", "issuing_country",
-    "birth_date", "expiry_date", "sex", "personal_number", "optional_data",
-)
-
-
-def passport_json(name: str, result, seconds: float) -> dict[str, object]:  # noqa: ANN001 - MrzResult
-    """The `kiosk scan passport --json` object; the UI and sync use the same field names."""
-    fields = {f.name: {"value": f.value, "confidence": round(f.confidence, 4)} for f in result.fields if f.name in SCAN_FIELDS}
+def passport_json(name: str, result: "MrzResult", seconds: float) -> dict[str, object]:
+    """The `kiosk scan passport --json` object: the passport record plus how it was read."""
     return {
         "file": name,
-        "status": result.status,
-        "reason": result.reason,
-        "format": result.format,
-        "mrz_lines": list(result.lines),
-        "valid_check_digits": result.all_check_digits_valid,
-        "checks": {c.name: c.ok for c in result.checks},
-        "fields": fields,
+        **result.to_record().to_json(),
         "corrections": [c.to_json() for c in result.corrections],
         "ambiguities": [a.to_json() for a in result.ambiguities],
-        "confidence": round(result.confidence, 4),
         "seconds": round(seconds, 3),
     }
 

@@ -35,6 +35,17 @@ def config_dir() -> Path:
     return base / APP_DIR_NAME
 
 
+def data_dir() -> Path:
+    """The OS folder for this app's data (the outbox)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / APP_DIR_NAME
+
+
 def settings_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
@@ -75,10 +86,132 @@ class OcrSettings:
             raise ConfigError("[ocr] max_side must be at least 320 pixels")
 
 
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+REMOTE_POLICIES = ("off", "manual", "auto")
+SYNC_TARGETS = ("none", "odoo", "greenpay")
+
+
+@dataclass
+class ReceiptSettings:
+    currency: str = ""
+    """ISO 4217 code assumed when a receipt shows no currency ("" = leave unknown)."""
+    date_order: str = "DMY"
+    """How to read ambiguous numeric dates such as 03/04/2018."""
+
+    def validate(self) -> None:
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
+            raise ConfigError("[receipt] currency must be an ISO 4217 code such as MYR, or empty")
+        if self.date_order not in DATE_ORDERS:
+            raise ConfigError(f"[receipt] date_order must be one of {', '.join(DATE_ORDERS)}")
+
+
+@dataclass
+class RemoteSettings:
+    """The organisation's OCR service; its token is the `ocr_token` secret."""
+
+    url: str = ""
+    policy: str = "auto"
+    """off: never; manual: only when the operator asks; auto: also when the local read fails or is unsure."""
+    ca_bundle: str = ""
+    connect_timeout: float = 5.0
+    read_timeout: float = 35.0
+    retries: int = 2
+
+    def validate(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError("[remote] url must start with http:// or https://")
+        if self.policy not in REMOTE_POLICIES:
+            raise ConfigError(f"[remote] policy must be one of {', '.join(REMOTE_POLICIES)}")
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ConfigError("[remote] timeouts must be positive")
+        if not 0 <= self.retries <= 10:
+            raise ConfigError("[remote] retries must be between 0 and 10")
+
+
+@dataclass
+class SyncSettings:
+    target: str = "none"
+    outbox: str = ""
+    """Outbox database path ("" = the OS data folder)."""
+    store_images: bool = False
+    """Keep document images in the outbox and send them (receipts to Odoo always need theirs)."""
+    retention_days: int = 7
+
+    def validate(self) -> None:
+        if self.target not in SYNC_TARGETS:
+            raise ConfigError(f"[sync] target must be one of {', '.join(SYNC_TARGETS)}")
+        if self.retention_days < 0:
+            raise ConfigError("[sync] retention_days must be 0 or more")
+
+
+@dataclass
+class OdooSettings:
+    """Odoo's external API; the password or API key is the `odoo_secret` secret."""
+
+    url: str = ""
+    database: str = ""
+    login: str = ""
+    employee_id: int = 0
+    product_id: int = 0
+    payment_mode: str = "own_account"
+    partner_model: str = "res.partner"
+
+    def validate(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError("[odoo] url must start with http:// or https://")
+
+
+@dataclass
+class GreenPaySettings:
+    """The GreenPay backend; its bearer token is the `greenpay_token` secret."""
+
+    url: str = ""
+    passports_path: str = "/api/passports"
+
+    def validate(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError("[greenpay] url must start with http:// or https://")
+        if not self.passports_path.startswith("/"):
+            raise ConfigError("[greenpay] passports_path must start with /")
+
+
+@dataclass
+class CaptureSettings:
+    camera: str = "auto"
+    """auto (first camera, else the demo), demo, a camera index, a device name or a file/folder/video path."""
+    width: int = 1280
+    height: int = 720
+    timeout: float = 20.0
+    """Seconds an auto-capture waits for a certain read before keeping its best frame."""
+
+    def validate(self) -> None:
+        if self.width < 320 or self.height < 240:
+            raise ConfigError("[capture] width and height must be at least 320x240")
+        if self.timeout <= 0:
+            raise ConfigError("[capture] timeout must be positive")
+
+
+@dataclass
+class UiSettings:
+    idle_seconds: int = 90
+    """Back to the home screen, personal data cleared, after this long without input."""
+
+    def validate(self) -> None:
+        if self.idle_seconds < 10:
+            raise ConfigError("[ui] idle_seconds must be at least 10")
+
+
 @dataclass
 class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
+    receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
+    remote: RemoteSettings = field(default_factory=RemoteSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    odoo: OdooSettings = field(default_factory=OdooSettings)
+    greenpay: GreenPaySettings = field(default_factory=GreenPaySettings)
+    capture: CaptureSettings = field(default_factory=CaptureSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
 
     def validate(self) -> None:
         for section in fields(self):

@@ -22,6 +22,7 @@ SECRETS = {
     "odoo_secret": "Odoo password or API key",
     "greenpay_token": "bearer token of the GreenPay backend",
     "outbox_key": "encryption key of the on-disk outbox",
+    "admin_pin": "PIN that opens the settings and leaves kiosk mode",
 }
 NO_KEYRING_HINT = (
     "no usable keyring: start the desktop keyring, or set KIOSK_SECRET_<NAME>, "

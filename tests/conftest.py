@@ -17,6 +17,7 @@ ENGINES = ["onnx", "paddle"]
 def isolated_settings(tmp_path, monkeypatch):
     """No test reads or writes the developer's own settings or keyring."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "kiosk.keyring_file.FileKeyring")
     monkeypatch.setenv("KIOSK_KEYRING_FILE", str(tmp_path / "keyring.json"))

@@ -36,6 +36,7 @@ from kiosk.ocr.mrz_correct import (
     prove_by_check,
 )
 from kiosk.ocr.types import CharScore, TextLine
+from kiosk.records import PASSPORT_FIELDS, SOURCE_LOCAL, Field, PassportRecord
 
 __all__ = [
     "Ambiguity",
@@ -258,6 +259,21 @@ class MrzResult:
     def confidence(self) -> float:
         """The weakest field's confidence; 0 when there is no MRZ."""
         return min((f.confidence for f in self.fields), default=0.0)
+
+    def to_record(self, source: str = SOURCE_LOCAL) -> PassportRecord:
+        """The passport record the kiosk reviews and syncs; fields read with `source`."""
+        return PassportRecord(
+            fields={
+                f.name: Field(f.value, f.confidence, source, f.valid, f.reason)
+                for f in self.fields
+                if f.name in PASSPORT_FIELDS
+            },
+            status=self.status,
+            reason=self.reason,
+            format=self.format,
+            mrz_lines=self.lines,
+            checks={c.name: c.ok for c in self.checks},
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
