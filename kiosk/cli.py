@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk")
 
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules that add a command: each has `add_parser(commands)` and `run(args) -> int`,
+and its command name is the module's `COMMAND`."""
+
+
+def _command_modules() -> dict[str, object]:
+    import importlib
+
+    modules = (importlib.import_module(name) for name in COMMAND_MODULES)
+    return {module.COMMAND: module for module in modules}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Passport and receipt scanning kiosk.")
@@ -52,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete_cmd = secret_commands.add_parser("delete", help="remove a secret")
     delete_cmd.add_argument("name", choices=sorted(SECRETS))
 
+    for module in _command_modules().values():
+        module.add_parser(commands)
+
     commands.add_parser("gui", help="start the app (the default)")
     return parser
 
@@ -69,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_config(args)
         if args.command == "secret":
             return run_secret(args)
+        extra = _command_modules()
+        if args.command in extra:
+            return extra[args.command].run(args)
         from kiosk.ui.app import run_app
 
         return run_app(load_settings(args.config))
