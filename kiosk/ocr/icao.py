@@ -22,9 +22,14 @@ def check_digit(field: str) -> str:
     return str(sum(char_value(c) * WEIGHTS[i % 3] for i, c in enumerate(field)) % 10)
 
 
+def _name_part(name: str) -> str:
+    """ICAO 9303-3 transliteration of the punctuation: apostrophes omitted, hyphens and spaces become fillers."""
+    return "<".join(name.upper().replace("'", "").replace("-", " ").split())
+
+
 def name_field(surname: str, given_names: str, width: int) -> str:
-    primary = "<".join(surname.upper().split())
-    secondary = "<".join(given_names.upper().split())
+    primary = _name_part(surname)
+    secondary = _name_part(given_names)
     return f"{primary}<<{secondary}".ljust(width, "<")[:width]
 
 

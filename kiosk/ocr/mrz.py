@@ -172,6 +172,8 @@ class MrzField:
     confidence: float
     valid: bool
     reason: str = ""
+    positions: tuple[Pos, ...] = ()
+    """The (line, index) of every character the field was read from."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -192,6 +194,8 @@ class CheckResult:
     expected: str
     found: str
     reason: str = ""
+    positions: tuple[Pos, ...] = ()
+    """The (line, index) of every character this check digit covers, itself included."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -223,6 +227,8 @@ class MrzResult:
     corrections: tuple[Correction, ...] = ()
     ambiguities: tuple[Ambiguity, ...] = ()
     reason: str = ""
+    raw_confidences: tuple[tuple[float, ...], ...] = ()
+    """One OCR confidence per character of `raw_lines` (empty when the text came without any)."""
 
     def field(self, name: str) -> MrzField:
         for item in self.fields:
@@ -506,9 +512,11 @@ def _check(
     if check is None:
         return CheckResult(name, False, expected, "", f"{name}: no check digit found after the long number")
     found = grid.char(check)
+    covered = (*data, check)
     if check_holds(text, found, filler_when_empty=filler_when_empty):
-        return CheckResult(name, True, expected, found)
-    return CheckResult(name, False, expected, found, f"{name} check digit: expected {expected}, read {found}")
+        return CheckResult(name, True, expected, found, positions=covered)
+    reason = f"{name} check digit: expected {expected}, read {found}"
+    return CheckResult(name, False, expected, found, reason, positions=covered)
 
 
 def _checks(grid: Grid, layout: Layout, plan: NumberPlan) -> list[CheckResult]:
@@ -537,7 +545,7 @@ class _Context:
     def make(self, name: str, value: str | None, positions: Sequence[Pos], reason: str = "") -> MrzField:
         raw = "".join(self.raw[line][i] for line, i in positions)
         valid = not reason
-        return MrzField(name, value, raw, self._confidence(positions, valid), valid, reason)
+        return MrzField(name, value, raw, self._confidence(positions, valid), valid, reason, tuple(positions))
 
     def _confidence(self, positions: Sequence[Pos], valid: bool) -> float:
         chars = [self.scores[line][i] for line, i in positions] if self.scores else []
@@ -590,6 +598,7 @@ def _result(
         corrections=tuple(grid.corrections),
         ambiguities=tuple(ambiguities),
         reason=_status_reason(failed, invalid),
+        raw_confidences=scores or (),
     )
 
 
