@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,17 +32,7 @@ import tempfile
 import time
 from typing import Any, TextIO
 
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (with 7 runs, p95 is the slowest run)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+from measure import peak_rss_mb, percentile
 
 
 def emit(out: TextIO, **fields: Any) -> None:

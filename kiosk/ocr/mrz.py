@@ -306,6 +306,7 @@ def parse_mrz(
     *,
     today: date | None = None,
     correct: bool = True,
+    keep_unproven: bool = False,
 ) -> MrzResult:
     """Parse, correct and validate MRZ lines.
 
@@ -314,6 +315,8 @@ def parse_mrz(
     whitespace and empty lines are ignored and lowercase is read as
     uppercase. Never raises for bad MRZ content: that gives `no_mrz` or
     `invalid`. `today` fixes the date used for century inference.
+    `keep_unproven` keeps position corrections that no check digit proved
+    (for voting across frames, never for showing a result).
     """
     prepared = _prepare(lines, confidences)
     if isinstance(prepared, str):
@@ -323,7 +326,11 @@ def parse_mrz(
     if layout is None:
         return _no_mrz(text, _shape_reason(text))
     grid = Grid(text)
-    ambiguities = _correct(grid, LAYOUTS[layout]) if correct else []
+    ambiguities = []
+    if correct:
+        ambiguities = _correct(grid, LAYOUTS[layout])
+        if not keep_unproven:
+            _keep_proven(grid, LAYOUTS[layout])
     return _result(LAYOUTS[layout], text, grid, scores, ambiguities, today or date.today())
 
 
@@ -484,6 +491,14 @@ def _correct(grid: Grid, layout: Layout) -> list[Ambiguity]:
         )
     ambiguities.append(_correct_by_composite(grid, layout))
     return [a for a in ambiguities if a is not None]
+
+
+def _keep_proven(grid: Grid, layout: Layout) -> None:
+    """Keep corrections under a check digit that holds; the rest only when every check holds."""
+    checks = _checks(grid, layout, _number_plan(grid, layout))
+    if all(c.ok for c in checks):
+        return
+    grid.keep_only({pos for c in checks if c.ok for pos in c.positions})
 
 
 def _correct_by_composite(grid: Grid, layout: Layout) -> Ambiguity | None:

@@ -2,8 +2,8 @@
 
 The camera sees the same MRZ in many frames, each read with its own small
 errors. Every read that has MRZ-shaped lines votes, character by character,
-with its OCR confidence (on its corrected lines: position rules and check
-digits already proved those corrections); the consensus lines are then parsed and validated
+with its OCR confidence, on its lines with every position correction applied
+(unproven in one frame, they are what that frame saw); the consensus lines are then parsed and validated
 like a single read, so check digits and proven corrections still decide.
 
 Each frame's read of a position is evidence: the character it saw is right
@@ -59,9 +59,11 @@ class MrzConsensus:
         if read.status == "no_mrz" or read.format is None:
             return self.result
         self.frames += 1
+        scores = read.raw_confidences or tuple((NO_SCORE,) * len(line) for line in read.raw_lines)
+        char_scores = [[CharScore(c, p) for c, p in zip(line, row)] for line, row in zip(read.raw_lines, scores)]
+        read = parse_mrz(read.raw_lines, char_scores, today=self.today, keep_unproven=True)
         lines = read.lines
         shape = tuple(len(line) for line in lines)
-        scores = read.raw_confidences or tuple((NO_SCORE,) * len(line) for line in lines)
         checked = {pos for check in read.checks if check.ok for pos in check.positions}
         invalid = {pos for field in read.fields if not field.valid for pos in field.positions}
         votes = self._votes.setdefault(shape, [[defaultdict(list) for _ in line] for line in lines])

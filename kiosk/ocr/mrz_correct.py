@@ -10,6 +10,12 @@ Two kinds of proof are accepted:
   swap among the known confusions makes the field's check digit hold. When
   several do, nothing is changed and the ambiguity is reported.
 
+A position proof alone is not enough to keep a change: `kiosk.ocr.mrz` keeps
+a correction only when a check digit covering it holds afterwards, or, for
+characters no check digit covers (names, state codes), when every check digit
+of the MRZ holds. So text that is not a genuine MRZ comes back as read,
+never "corrected" towards validity.
+
 This module knows grid positions, not MRZ formats; `kiosk.ocr.mrz` says which
 positions belong to which field.
 """
@@ -90,6 +96,17 @@ class Grid:
             return
         self.rows[pos[0]][pos[1]] = char
         self.corrections.append(Correction(pos[0], pos[1], old, char, reason))
+
+    def keep_only(self, proven: set[Pos]) -> None:
+        """Undo every correction outside `proven`, restoring the characters as read."""
+        kept = []
+        for correction in reversed(self.corrections):
+            pos = (correction.line, correction.position)
+            if pos in proven:
+                kept.append(correction)
+            else:
+                self.rows[pos[0]][pos[1]] = correction.from_char
+        self.corrections = kept[::-1]
 
     def holds(self, data: Sequence[Pos], check: Pos, filler_when_empty: bool) -> bool:
         return check_holds(self.text(data), self.char(check), filler_when_empty=filler_when_empty)
