@@ -14,8 +14,8 @@ from kiosk.ocr.mrz_read import MrzReader
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mrz"
 LABELS = json.loads((DATA / "labels.json").read_text())
-# Read exactly today; the hand-held 4K photo, the dark 512 px photo and the
-# synthetic random-text sample are not yet (issue 3 stays open for them).
+# Read exactly today; the dark 512 px photo and the random-text sample are not
+# (the recogniser loses their fillers and I/1 at that size; see README).
 READ_TODAY = [
     "fastmrz__td1.jpg",
     "fastmrz__td2.jpg",
@@ -24,6 +24,7 @@ READ_TODAY = [
     "fastmrz__mrvb.jpg",
     "fastmrz__passport_uk.jpg",
     "docsaid__img1.jpg",
+    "docsaid__test_mrz.jpg",
 ]
 
 

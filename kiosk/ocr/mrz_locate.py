@@ -5,6 +5,11 @@ Runtime) marks MRZ pixels on a 256x256 view of the image; the largest marked
 region, as a rotated rectangle, is cut out upright. This handles skew and
 documents turned by 90 degrees; a 180-degree turn is settled by reading both
 ways.
+
+The classical fallback, `text_line_quads`, finds long thin runs of dark
+print (morphological black-hat, then closing along the line): MRZ lines are
+the longest, most regular text lines on a document. It finds them where the
+network marks the wrong region or only part of the band.
 """
 
 from __future__ import annotations
@@ -86,3 +91,42 @@ def band_corners(points: np.ndarray) -> np.ndarray:
     down = np.array([-along[1], along[0]], dtype=np.float32)
     diag, anti = pts @ (along + down), pts @ (along - down)
     return np.stack([pts[diag.argmin()], pts[anti.argmax()], pts[diag.argmax()], pts[anti.argmin()]])
+
+
+LINE_SCALE = 1000
+"""Longest side of the working copy for `text_line_quads`, in pixels."""
+LINE_ASPECT = (10.0, 80.0)
+"""Length over height of a line's ink: 44 OCR-B characters are about 30 times as long as high, and
+blur or faint print thins the ink that passes the threshold."""
+LINE_HEIGHT_RATIO = 22.0
+"""An MRZ line is about this many times as long as a character is high, margin included."""
+MIN_LINE_SPAN = 0.3
+"""A line shorter than this share of the image's longest side is too small to read."""
+
+
+def text_line_quads(image: np.ndarray, limit: int = 8) -> list[np.ndarray]:
+    """Rotated boxes (4x2, image coordinates, tl tr br bl) of the longest thin dark text lines."""
+    height, width = image.shape[:2]
+    scale = LINE_SCALE / max(height, width)
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+    blackhat = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 9)))
+    _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (21, 3)))
+    binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found = []
+    for contour in contours:
+        _, (w, h), _ = cv2.minAreaRect(contour)
+        long, short = max(w, h), min(w, h)
+        if short >= 3 and LINE_ASPECT[0] <= long / short <= LINE_ASPECT[1] and long >= MIN_LINE_SPAN * LINE_SCALE:
+            found.append((long, contour))
+    found.sort(key=lambda item: -item[0])
+    quads = []
+    for _, contour in found[:limit]:
+        centre, (w, h), angle = cv2.minAreaRect(contour.reshape(-1, 2).astype(np.float32) / scale)
+        long, short = max(w, h), min(w, h)
+        across = max(1.9 * short, long / LINE_HEIGHT_RATIO)
+        grown = (long + 0.6 * short, across) if w >= h else (across, long + 0.6 * short)
+        quads.append(band_corners(cv2.boxPoints((centre, grown, angle))))
+    return quads

@@ -16,7 +16,7 @@ import numpy as np
 
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
-from kiosk.ocr.mrz_locate import MrzLocator
+from kiosk.ocr.mrz_locate import MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
@@ -117,6 +117,32 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
     return best
 
 
+REREAD_SCALES = (0.5, 0.35)
+
+
+def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:
+    """Read again, at other scales, a row a few characters off the width its neighbours have exactly.
+
+    The recogniser sometimes drops a character pair in widely spaced print
+    (QAQA read as QA); padding the fillers would then hide the loss inside
+    a name that no check digit covers. A blurrier copy of the same crop is
+    usually read whole.
+    """
+    widths = {len(l.text) for l in lines} & {w for w, _ in LINE_WIDTHS}
+    out = list(lines)
+    for width in widths:
+        for i, line in enumerate(out):
+            if len(line.text) == width or abs(len(line.text) - width) > MAX_WIDTH_SLACK:
+                continue
+            for scale in REREAD_SCALES:
+                small = cv2.resize(crops[i], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                [again] = engine.recognise([small], alphabet=MRZ_ALPHABET)
+                if len(again.text) == width:
+                    out[i] = TextLine(again.text, again.confidence, line.box, again.chars)
+                    break
+    return out
+
+
 def detected_rows(engine: OcrEngine, image: np.ndarray) -> list[TextLine]:
     lines = engine.read(image, alphabet=MRZ_ALPHABET)
     rows = [join_row([lines[i] for i in row]) for row in group_rows([np.asarray(l.box) for l in lines])]
@@ -187,6 +213,12 @@ class MrzReader:
                     best, path = result, "band"
                 if best is not None and best.ok:
                     return best, path
+        result = self._read_line_quads(image)
+        if result is not None and better(result, best):
+            best, path = result, "lines"
+        if best is not None and best.ok:
+            return best, path
+        if band is not None:
             result = best_parse(detected_rows(self.engine, band.crop))
             if result is not None and better(result, best):
                 best, path = result, "band-detect"
@@ -196,10 +228,20 @@ class MrzReader:
                 best, path = result, "page"
         return (best if best is not None else parse_mrz([])), path
 
+    def _read_line_quads(self, image: np.ndarray) -> MrzResult | None:
+        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom."""
+        quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
+        if len(quads) < 2:
+            return None
+        crops = [crop_quad(image, quad) for quad in quads]
+        lines = reread_off_width(self.engine, crops, self.engine.recognise(crops, alphabet=MRZ_ALPHABET))
+        rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
+        return best_parse(rows)
+
     def _read_band_rows(self, band: np.ndarray) -> MrzResult | None:
         rows = ink_rows(band)
         if not 2 <= len(rows) <= 6:
             return None
         pad = max(2, int(0.15 * max(b - a for a, b in rows)))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        return best_parse(self.engine.recognise(crops, alphabet=MRZ_ALPHABET))
+        return best_parse(reread_off_width(self.engine, crops, self.engine.recognise(crops, alphabet=MRZ_ALPHABET)))
