@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk")
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("kiosk.ocr.service_commands", "kiosk.capture.commands")
 """Modules that add a command: each has `add_parser(commands)` and `run(args) -> int`,
 and its command name is the module's `COMMAND`."""
 
@@ -46,10 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--json", action="store_true", help="one JSON object per image")
 
     scan = commands.add_parser("scan", help="read documents from image files")
-    scan.add_argument("kind", choices=["passport"], help="what the images show")
+    scan.add_argument("kind", choices=["passport", "receipt"], help="what the images show")
     scan.add_argument("images", nargs="+", metavar="IMAGE")
     scan.add_argument("--engine", choices=ENGINES, help="OCR engine (default: [ocr] engine setting)")
     scan.add_argument("--json", action="store_true", help="one JSON object per image")
+    scan_via = scan.add_mutually_exclusive_group()
+    scan_via.add_argument("--remote", action="store_true", help="read with the remote OCR service only")
+    scan_via.add_argument("--fallback", action="store_true", help="read locally, then with the remote OCR service per [remote] policy")
 
     config = commands.add_parser("config", help="show the settings")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -143,6 +146,12 @@ def passport_json(name: str, result: "MrzResult", seconds: float) -> dict[str, o
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    if getattr(args, "remote", False) or getattr(args, "fallback", False):
+        from kiosk.ocr.service_commands import run_scan_service
+
+        return run_scan_service(args)
+    if args.kind == "receipt":
+        return run_scan_receipt(args)
     from kiosk.images import load_image
     from kiosk.ocr import create_engine
     from kiosk.ocr.mrz_read import MrzReader
@@ -166,6 +175,36 @@ def run_scan(args: argparse.Namespace) -> int:
                 print(f"  {line}")
             for key, field in out["fields"].items():
                 print(f"  {key:16s} {field['value'] or '':32s} {field['confidence']:.2f}")
+    return 1 if failures else 0
+
+
+def run_scan_receipt(args: argparse.Namespace) -> int:
+    """`kiosk scan receipt`: one line (or JSON object) per image; statuses ok, incomplete, no_receipt."""
+    from kiosk.images import load_image
+    from kiosk.ocr import create_engine
+    from kiosk.ocr.receipt_read import ReceiptReader, receipt_json
+
+    settings = load_settings(args.config)
+    engine = create_engine(args.engine or settings.ocr.engine, settings.ocr.threads, settings.ocr.max_side)
+    reader = ReceiptReader(engine, settings.receipt)
+    failures = 0
+    for name in args.images:
+        try:
+            read = reader.read(load_image(name))
+        except KioskError as exc:
+            failures += 1
+            report_file_error(name, exc, args.json)
+            continue
+        out = receipt_json(name, read)
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(f"{name}: {out['status']} ({out['seconds']:.2f} s) {out['reason']}".rstrip())
+            for key in ("vendor", "date", "total", "tax", "subtotal", "currency"):
+                value = out[key]["value"]
+                print(f"  {key:10s} {'' if value is None else value!s:32s} {out[key]['confidence']:.2f}")
+            for warning in out["warnings"]:
+                print(f"  warning: {warning}")
     return 1 if failures else 0
 
 

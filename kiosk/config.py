@@ -89,6 +89,22 @@ class OcrSettings:
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 REMOTE_POLICIES = ("off", "manual", "auto")
 SYNC_TARGETS = ("none", "odoo", "greenpay")
+ODOO_EXPENSE_FIELDS = {
+    "name": "name",
+    "amount": "total_amount_currency",
+    "date": "date",
+    "employee": "employee_id",
+    "product": "product_id",
+    "description": "description",
+    "payment_mode": "payment_mode",
+    "currency": "currency_id",
+    "main_attachment": "message_main_attachment_id",
+}
+"""What a receipt fills in on `hr.expense` (Odoo 17/18 names): kiosk name -> Odoo field."""
+ODOO_PARTNER_FIELDS = {"name": "name", "ref": "ref", "country": "country_id", "comment": "comment"}
+"""What a passport fills in on `res.partner`: kiosk name -> Odoo field."""
+ODOO_REQUIRED_FIELDS = {"expense_fields": ("name", "amount", "description"), "partner_fields": ("name", "ref", "comment")}
+"""Mappings that cannot be switched off: the description, comment and ref carry the sync markers."""
 
 
 @dataclass
@@ -116,6 +132,14 @@ class RemoteSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 35.0
     retries: int = 2
+    backoff: float = 0.5
+    """Seconds before the first retry after a connection error or a 5xx; doubles on each retry."""
+    max_retry_wait: float = 10.0
+    """Longest 429 `Retry-After` the client waits out; a longer one fails at once as rate limited."""
+    breaker_failures: int = 3
+    """Failed requests in a row (service down, timing out, 5xx) that open the circuit breaker."""
+    breaker_cooldown: float = 30.0
+    """Seconds an open circuit refuses requests without trying, before one trial request."""
 
     def validate(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
@@ -126,6 +150,10 @@ class RemoteSettings:
             raise ConfigError("[remote] timeouts must be positive")
         if not 0 <= self.retries <= 10:
             raise ConfigError("[remote] retries must be between 0 and 10")
+        if self.backoff < 0 or self.max_retry_wait < 0:
+            raise ConfigError("[remote] backoff and max_retry_wait must be 0 or more")
+        if self.breaker_failures < 1 or self.breaker_cooldown <= 0:
+            raise ConfigError("[remote] breaker_failures must be at least 1 and breaker_cooldown positive")
 
 
 @dataclass
@@ -136,12 +164,26 @@ class SyncSettings:
     store_images: bool = False
     """Keep document images in the outbox and send them (receipts to Odoo always need theirs)."""
     retention_days: int = 7
+    backoff_seconds: float = 5.0
+    """Wait before retrying after a transient error (network, 5xx, timeout); doubles per attempt, with jitter."""
+    backoff_max_seconds: float = 900.0
+    """Longest wait between two attempts at the same record."""
+    max_attempts: int = 0
+    """Attempts before a record that keeps failing transiently is marked failed (0 = keep trying)."""
+    poll_seconds: float = 10.0
+    """How often the background worker looks for new records when it was not woken."""
 
     def validate(self) -> None:
         if self.target not in SYNC_TARGETS:
             raise ConfigError(f"[sync] target must be one of {', '.join(SYNC_TARGETS)}")
         if self.retention_days < 0:
             raise ConfigError("[sync] retention_days must be 0 or more")
+        if self.backoff_seconds < 0 or self.backoff_max_seconds < self.backoff_seconds:
+            raise ConfigError("[sync] backoff_seconds must be 0 or more and at most backoff_max_seconds")
+        if self.max_attempts < 0:
+            raise ConfigError("[sync] max_attempts must be 0 (keep trying) or more")
+        if self.poll_seconds <= 0:
+            raise ConfigError("[sync] poll_seconds must be positive")
 
 
 @dataclass
@@ -155,10 +197,39 @@ class OdooSettings:
     product_id: int = 0
     payment_mode: str = "own_account"
     partner_model: str = "res.partner"
+    expense_model: str = "hr.expense"
+    expense_fields: dict[str, str] = field(default_factory=lambda: dict(ODOO_EXPENSE_FIELDS))
+    """Kiosk name -> Odoo field of the expense model; "" leaves it out (Odoo 16: amount = "unit_amount")."""
+    partner_fields: dict[str, str] = field(default_factory=lambda: dict(ODOO_PARTNER_FIELDS))
+    """Kiosk name -> Odoo field of the partner model; "" leaves it out."""
+    partner_match: str = "ref"
+    """ref: a contact with the same `PASSPORT:<number>` ref is the one already synced; record: one contact per kiosk record."""
+    timeout: float = 30.0
 
     def validate(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
             raise ConfigError("[odoo] url must start with http:// or https://")
+        if self.payment_mode not in ("own_account", "company_account"):
+            raise ConfigError("[odoo] payment_mode must be own_account or company_account")
+        if self.employee_id < 0 or self.product_id < 0:
+            raise ConfigError("[odoo] employee_id and product_id must be record ids (0 = not set)")
+        if self.partner_match not in ("ref", "record"):
+            raise ConfigError("[odoo] partner_match must be ref or record")
+        if self.timeout <= 0:
+            raise ConfigError("[odoo] timeout must be positive")
+        for name, defaults in (("expense_fields", ODOO_EXPENSE_FIELDS), ("partner_fields", ODOO_PARTNER_FIELDS)):
+            mapping = getattr(self, name)
+            for key, value in mapping.items():
+                if key not in defaults:
+                    raise ConfigError(f"[odoo.{name}] unknown key {key!r}; known: {', '.join(defaults)}")
+                if not isinstance(value, str):
+                    raise ConfigError(f"[odoo.{name}] {key} must be an Odoo field name (a string)")
+            # A partial table in the file keeps the other defaults.
+            setattr(self, name, {**defaults, **mapping})
+        for name, required in ODOO_REQUIRED_FIELDS.items():
+            for key in required:
+                if not getattr(self, name)[key]:
+                    raise ConfigError(f"[odoo.{name}] {key} must name an Odoo field")
 
 
 @dataclass
@@ -167,12 +238,23 @@ class GreenPaySettings:
 
     url: str = ""
     passports_path: str = "/api/passports"
+    receipts_path: str = ""
+    """Where receipts go ("" = GreenPay takes passports only; receipts then fail with a clear message)."""
+    body_fields: dict[str, str] = field(default_factory=dict)
+    """JSON key -> record field (or id, kind, kiosk_id, operator, created_at, confirmed_at, confidence); empty = the whole record."""
+    timeout: float = 30.0
 
     def validate(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
             raise ConfigError("[greenpay] url must start with http:// or https://")
         if not self.passports_path.startswith("/"):
             raise ConfigError("[greenpay] passports_path must start with /")
+        if self.receipts_path and not self.receipts_path.startswith("/"):
+            raise ConfigError("[greenpay] receipts_path must start with / (or be empty)")
+        if not all(isinstance(v, str) and v for v in self.body_fields.values()):
+            raise ConfigError("[greenpay.body_fields] values must name a record field")
+        if self.timeout <= 0:
+            raise ConfigError("[greenpay] timeout must be positive")
 
 
 @dataclass
@@ -183,12 +265,16 @@ class CaptureSettings:
     height: int = 720
     timeout: float = 20.0
     """Seconds an auto-capture waits for a certain read before keeping its best frame."""
+    analysis_threads: int = 0
+    """OCR threads during live capture (0 = all cores but one, which the preview keeps)."""
 
     def validate(self) -> None:
         if self.width < 320 or self.height < 240:
             raise ConfigError("[capture] width and height must be at least 320x240")
         if self.timeout <= 0:
             raise ConfigError("[capture] timeout must be positive")
+        if self.analysis_threads < 0:
+            raise ConfigError("[capture] analysis_threads must be 0 (automatic) or more")
 
 
 @dataclass

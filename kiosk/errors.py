@@ -23,3 +23,13 @@ class ImageError(KioskError):
 
 class EngineError(KioskError):
     """An OCR engine cannot be loaded or run."""
+
+
+class RemoteError(KioskError):
+    """The remote OCR service gave no usable answer; `kind` says why (see `kiosk.ocr.remote`)."""
+
+    kind = "remote"
+
+
+class SyncError(KioskError):
+    """The outbox or a sync target cannot be used: settings, credentials, server, key or disk."""

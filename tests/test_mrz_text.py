@@ -530,7 +530,7 @@ def test_result_serialises_to_json():
         "value": "UTO", "raw": "UT0", "confidence": 0.9, "valid": True, "reason": "",
     }
     assert data["corrections"] == [
-        {"line": 1, "position": 12, "from": "0", "to": "O", "reason": "nationality: letter required, gives a known code"}
+        {"line": 1, "position": 12, "from": "0", "to": "O", "reason": "nationality: letter required, gives a known code", "proof": "position"}
     ]
     assert [c["name"] for c in data["checks"]] == [
         "document_number", "birth_date", "expiry_date", "personal_number", "composite",
@@ -541,3 +541,14 @@ def test_result_is_frozen():
     result = parse(TD3)
     with pytest.raises(AttributeError):
         result.status = "invalid"  # type: ignore[misc]
+
+
+def test_a_check_digit_swap_is_marked_and_never_confident():
+    # L misread as X is not a known confusion; 0->Q elsewhere happens to make both the
+    # number and the composite check digits hold (they weigh the number alike).
+    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "X898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+    result = parse_mrz(lines)
+    assert [c.proof for c in result.corrections] == ["check"]
+    number = result.field("document_number")
+    assert number.confidence <= 0.5 < 0.6  # below the default confidence threshold: operator confirms
+    assert result.confidence <= 0.5

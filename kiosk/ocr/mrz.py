@@ -58,6 +58,8 @@ STATUS_NO_MRZ = "no_mrz"
 
 FAILED_CHECK_CAP = 0.3
 """A field whose check digit fails (or that is otherwise invalid) is never more confident than this."""
+CHECK_SWAP_CAP = 0.5
+"""A field corrected only by a check-digit swap is never more confident than this (see mrz_correct)."""
 CORRECTION_FACTOR = 0.9
 """Each corrected character in a field multiplies its confidence by this."""
 
@@ -565,8 +567,10 @@ class _Context:
     def _confidence(self, positions: Sequence[Pos], valid: bool) -> float:
         chars = [self.scores[line][i] for line, i in positions] if self.scores else []
         value = min(chars, default=1.0)
-        corrected = {(c.line, c.position) for c in self.grid.corrections}
+        corrected = {(c.line, c.position): c.proof for c in self.grid.corrections}
         value *= CORRECTION_FACTOR ** sum(1 for p in positions if p in corrected)
+        if any(corrected.get(p) == "check" for p in positions):
+            value = min(value, CHECK_SWAP_CAP)
         if not valid:
             value = min(value, FAILED_CHECK_CAP)
         return round(max(0.0, min(1.0, value)), 4)

@@ -8,7 +8,12 @@ Two kinds of proof are accepted:
 - check digit: in alphanumeric fields (document number, optional data) both
   classes are legal, so a swap is made only when exactly one single-character
   swap among the known confusions makes the field's check digit hold. When
-  several do, nothing is changed and the ambiguity is reported.
+  several do, nothing is changed and the ambiguity is reported. This proof is
+  weaker than it looks: a misread outside the known confusions (L read as X)
+  leaves about one other swap in ten passing the check by chance, and the
+  composite check digit weighs the document number the same way. So a field
+  corrected this way is marked (`proof="check"`) and its confidence capped
+  below the usual threshold: the operator, or a second frame, confirms it.
 
 A position proof alone is not enough to keep a change: `kiosk.ocr.mrz` keeps
 a correction only when a check digit covering it holds afterwards, or, for
@@ -47,6 +52,8 @@ class Correction:
     from_char: str
     to_char: str
     reason: str
+    proof: str = "position"
+    """`position` (ICAO fixes the character class) or `check` (the only swap that makes a check digit hold)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -55,6 +62,7 @@ class Correction:
             "from": self.from_char,
             "to": self.to_char,
             "reason": self.reason,
+            "proof": self.proof,
         }
 
 
@@ -90,12 +98,12 @@ class Grid:
     def lines(self) -> tuple[str, ...]:
         return tuple("".join(row) for row in self.rows)
 
-    def change(self, pos: Pos, char: str, reason: str) -> None:
+    def change(self, pos: Pos, char: str, reason: str, proof: str = "position") -> None:
         old = self.char(pos)
         if old == char:
             return
         self.rows[pos[0]][pos[1]] = char
-        self.corrections.append(Correction(pos[0], pos[1], old, char, reason))
+        self.corrections.append(Correction(pos[0], pos[1], old, char, reason, proof))
 
     def keep_only(self, proven: set[Pos]) -> None:
         """Undo every correction outside `proven`, restoring the characters as read."""
@@ -212,7 +220,7 @@ def prove_by_check(
                 grid.rows[pos[0]][pos[1]] = text[i]
     if len(found) == 1:
         fix = found[0]
-        grid.change((fix.line, fix.position), fix.to_char, fix.reason)
+        grid.change((fix.line, fix.position), fix.to_char, fix.reason, proof="check")
         return None
     if len(found) > 1:
         candidates = tuple(

@@ -38,9 +38,14 @@ class MrzBand:
 
 
 class MrzLocator:
-    """Runs the segmentation model; one instance per thread."""
+    """Runs the segmentation model; one instance per thread.
 
-    def __init__(self) -> None:
+    `threads` > 0 gives a session with that many threads that does not
+    spin while idle (for live analysis sharing the CPU with the preview);
+    0 lets ONNX Runtime use every core.
+    """
+
+    def __init__(self, threads: int = 0) -> None:
         import onnxruntime as ort
 
         path = fastmrz_segmentation_model()
@@ -49,6 +54,10 @@ class MrzLocator:
         options = ort.SessionOptions()
         options.log_severity_level = 4
         options.enable_cpu_mem_arena = False
+        if threads > 0:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
 

@@ -208,7 +208,7 @@ class MrzReader:
         band = self.locator.locate(image)
         if band is not None:
             for crop in (band.crop, cv2.rotate(band.crop, cv2.ROTATE_180)):
-                result = self._read_band_rows(crop)
+                result = self.read_band(crop)
                 if result is not None and better(result, best):
                     best, path = result, "band"
                 if best is not None and best.ok:
@@ -238,7 +238,8 @@ class MrzReader:
         rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
         return best_parse(rows)
 
-    def _read_band_rows(self, band: np.ndarray) -> MrzResult | None:
+    def read_band(self, band: np.ndarray) -> MrzResult | None:
+        """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows)."""
         rows = ink_rows(band)
         if not 2 <= len(rows) <= 6:
             return None
