@@ -11,15 +11,20 @@ the labels (`has_mrz`, `mrz_lines`, `all_check_digits_valid`, as in
   birth and expiry dates, sex and document type equal to those parsed from
   the labelled lines (per field and per image);
 - `ok` rate on valid documents;
-- false accepts: status `ok` on an image without an MRZ, on a document whose
-  check digits do not hold, or with any key field wrong. Must be 0;
+- false accepts: accepted (status `ok` and confidence at or above the
+  default threshold, 0.60) on an image without an MRZ, on a document whose
+  check digits do not hold, or with any key field wrong. Must be 0. Reads
+  that are `ok` but wrong with a confidence below the threshold (a
+  check-digit swap: the operator or a second frame must confirm) are listed
+  apart;
 - negatives: `no_mrz` on images without an MRZ;
 - median and p95 seconds per image, and peak RSS (MB) of this process.
 
-With `--passporteye` (needs `pip install passporteye` and Debian
-`tesseract-ocr`), PassportEye's `read_mrz` runs on the same images in a
-child process and its lines-exact, valid-rate, false accepts and timings are
-printed beside ours.
+With `--passporteye PYTHON` (a Python that has `pip install passporteye`,
+kept out of the kiosk's venv; needs Debian `tesseract-ocr`), PassportEye's
+`read_mrz` runs on the same images in a child process and its lines-exact,
+valid-rate, false accepts and timings are printed beside ours. PassportEye
+has no confidence, so its "accept" is its `valid` flag.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from measure import median, peak_rss_mb, percentile
@@ -51,6 +57,9 @@ def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str) -> di
     from kiosk.ocr import create_engine
     from kiosk.ocr.mrz_read import MrzReader
 
+    from kiosk.config import OcrSettings
+
+    threshold = OcrSettings().confidence_threshold
     reader = MrzReader(create_engine(engine_name))
     names = sorted(labels)
     reader.read(load_image(folder / names[0]))  # warm-up
@@ -59,13 +68,16 @@ def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str) -> di
         label = labels[name]
         image = load_image(folder / name)
         started = time.perf_counter()
-        result = reader.read(image).result
+        read_ = reader.read(image)
+        result = read_.result
         seconds = time.perf_counter() - started
         truth = key_fields(label["mrz_lines"]) if label["has_mrz"] else {}
         read = {f: result.value(f) for f in KEY_FIELDS} if result.fields else {}
         rows.append({
             "file": name,
             "status": result.status,
+            "accepted": result.status == "ok" and result.confidence >= threshold,
+            "path": read_.path,
             "lines_exact": label["has_mrz"] and list(result.lines) == label["mrz_lines"],
             "fields": {f: bool(truth) and read.get(f) == truth.get(f) for f in KEY_FIELDS},
             "seconds": seconds,
@@ -77,11 +89,12 @@ def summarise(rows: list[dict], labels: dict[str, dict]) -> dict:
     documents = [r for r in rows if labels[r["file"]]["has_mrz"]]
     valid_docs = [r for r in documents if labels[r["file"]]["all_check_digits_valid"]]
     negatives = [r for r in rows if not labels[r["file"]]["has_mrz"]]
-    false_accepts = [
-        r["file"] for r in rows
-        if r["status"] == "ok"
-        and (not labels[r["file"]]["has_mrz"] or not labels[r["file"]]["all_check_digits_valid"] or not all(r["fields"].values()))
+    wrong = [
+        r for r in rows
+        if not labels[r["file"]]["has_mrz"] or not labels[r["file"]]["all_check_digits_valid"] or not all(r["fields"].values())
     ]
+    false_accepts = [r["file"] for r in wrong if r["accepted"]]
+    wrong_but_flagged = [r["file"] for r in wrong if r["status"] == "ok" and not r["accepted"]]
     seconds = [r["seconds"] for r in rows]
     field_rates = {f: _rate(sum(r["fields"][f] for r in valid_docs), len(valid_docs)) for f in KEY_FIELDS}
     return {
@@ -94,11 +107,14 @@ def summarise(rows: list[dict], labels: dict[str, dict]) -> dict:
         "per_field": field_rates,
         "ok_on_valid": _rate(sum(r["status"] == "ok" for r in valid_docs), len(valid_docs)),
         "invalid_read_not_ok": _rate(sum(r["status"] != "ok" for r in documents if r not in valid_docs), len(documents) - len(valid_docs)),
+        "accepted_on_valid": _rate(sum(r["accepted"] for r in valid_docs), len(valid_docs)),
         "false_accepts": false_accepts,
+        "ok_but_below_threshold_and_wrong": wrong_but_flagged,
         "negatives_no_mrz": _rate(sum(r["status"] == "no_mrz" for r in negatives), len(negatives)),
         "median_s": round(median(seconds), 3),
         "p95_s": round(percentile(seconds, 95), 3),
         "peak_rss_mb": round(peak_rss_mb()),
+        "paths": dict(Counter(r["path"] for r in rows)),
         "misses": [r["file"] for r in valid_docs if not all(r["fields"].values())],
     }
 
@@ -122,11 +138,11 @@ for path in sys.argv[1:]:
 """
 
 
-def evaluate_passporteye(folder: Path, labels: dict[str, dict]) -> dict | str:
+def evaluate_passporteye(folder: Path, labels: dict[str, dict], python: str) -> dict | str:
     names = sorted(labels)
     try:
         done = subprocess.run(
-            [sys.executable, "-c", PASSPORTEYE_CHILD, *[str(folder / n) for n in names]],
+            [python, "-c", PASSPORTEYE_CHILD, *[str(folder / n) for n in names]],
             capture_output=True, text=True, check=True,
         )
     except subprocess.CalledProcessError as exc:
@@ -141,6 +157,8 @@ def evaluate_passporteye(folder: Path, labels: dict[str, dict]) -> dict | str:
         rows.append({
             "file": name,
             "status": "ok" if item["valid"] else ("invalid" if item["lines"] else "no_mrz"),
+            "accepted": item["valid"],
+            "path": "passporteye",
             "lines_exact": label["has_mrz"] and item["lines"] == label["mrz_lines"],
             "fields": {f: bool(truth) and read.get(f) == truth.get(f) for f in KEY_FIELDS},
             "seconds": item["seconds"],
@@ -155,13 +173,13 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("labels", type=Path)
     parser.add_argument("--engine", default="onnx")
-    parser.add_argument("--passporteye", action="store_true", help="also run PassportEye on the same images")
+    parser.add_argument("--passporteye", metavar="PYTHON", help="also run PassportEye (installed for this Python) on the same images")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     labels = json.loads(args.labels.read_text())
     results = {"kiosk": evaluate_ours(args.folder, labels, args.engine)}
     if args.passporteye:
-        results["passporteye"] = evaluate_passporteye(args.folder, labels)
+        results["passporteye"] = evaluate_passporteye(args.folder, labels, args.passporteye)
     if args.json:
         print(json.dumps(results, indent=1))
         return
