@@ -552,3 +552,11 @@ def test_a_check_digit_swap_is_marked_and_never_confident():
     number = result.field("document_number")
     assert number.confidence <= 0.5 < 0.6  # below the default confidence threshold: operator confirms
     assert result.confidence <= 0.5
+
+
+def test_a_name_without_its_double_filler_is_doubtful():
+    # TD2 with the `<<` of HERNANDEZ<GARCIA<<SEAN misread as `K<`: still check-digit valid.
+    lines = ["IDUSAHERNANDEZ<GARCIAK<SEAN<PATRICKK", "DSSHI1AKK7BRA8209094M2702216<<<<<<<0"]
+    result = parse_mrz(lines)
+    assert result.status == "ok"
+    assert result.field("surname").confidence <= 0.5 and result.field("given_names").confidence <= 0.5

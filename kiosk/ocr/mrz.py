@@ -60,6 +60,8 @@ FAILED_CHECK_CAP = 0.3
 """A field whose check digit fails (or that is otherwise invalid) is never more confident than this."""
 CHECK_SWAP_CAP = 0.5
 """A field corrected only by a check-digit swap is never more confident than this (see mrz_correct)."""
+NO_SEPARATOR_CAP = 0.5
+"""A name field without the `<<` between surname and given names is never more confident than this."""
 CORRECTION_FACTOR = 0.9
 """Each corrected character in a field multiplies its confidence by this."""
 
@@ -559,10 +561,14 @@ class _Context:
     checks: dict[str, CheckResult]
     ambiguous: frozenset[str]
 
-    def make(self, name: str, value: str | None, positions: Sequence[Pos], reason: str = "") -> MrzField:
+    def make(
+        self, name: str, value: str | None, positions: Sequence[Pos], reason: str = "", cap: float = 1.0
+    ) -> MrzField:
+        """`cap` bounds the confidence of a value that is valid but doubtful."""
         raw = "".join(self.raw[line][i] for line, i in positions)
         valid = not reason
-        return MrzField(name, value, raw, self._confidence(positions, valid), valid, reason, tuple(positions))
+        confidence = min(self._confidence(positions, valid), cap)
+        return MrzField(name, value, raw, confidence, valid, reason, tuple(positions))
 
     def _confidence(self, positions: Sequence[Pos], valid: bool) -> float:
         chars = [self.scores[line][i] for line, i in positions] if self.scores else []
@@ -659,8 +665,10 @@ def _names(ctx: _Context, layout: Layout) -> tuple[MrzField, MrzField]:
     positions = _positions(layout.name)
     text = ctx.grid.text(positions)
     split = text.find("<<")
+    cap = 1.0
     if split < 0:
-        split = len(text)
+        # Legal only for a surname that fills the field; far more often a `<<` misread as `K<`.
+        split, cap = len(text), NO_SEPARATOR_CAP
     surname_at, given_at = positions[:split], positions[split + 2 :]
     given_text = text[split + 2 :]
     given, _, rest = given_text.partition("<<")
@@ -670,8 +678,8 @@ def _names(ctx: _Context, layout: Layout) -> tuple[MrzField, MrzField]:
     if not given_reason and rest.strip("<"):
         given_reason = "characters after the end of the name"
     return (
-        ctx.make("surname", surname, surname_at, surname_reason),
-        ctx.make("given_names", _words(given), given_at, given_reason),
+        ctx.make("surname", surname, surname_at, surname_reason, cap),
+        ctx.make("given_names", _words(given), given_at, given_reason, cap),
     )
 
 
