@@ -18,11 +18,15 @@ from kiosk.errors import KioskError
 from kiosk.secrets import SECRETS, delete_secret, secret_source, set_secret
 
 if TYPE_CHECKING:
+    from kiosk.config import Settings
     from kiosk.ocr.mrz import MrzResult
+    from kiosk.records import Record
+
+NOTHING_READ = ("no_mrz", "no_receipt")
 
 log = logging.getLogger("kiosk")
 
-COMMAND_MODULES: tuple[str, ...] = ("kiosk.ocr.service_commands", "kiosk.capture.commands")
+COMMAND_MODULES: tuple[str, ...] = ("kiosk.ocr.service_commands", "kiosk.sync.commands", "kiosk.capture.commands")
 """Modules that add a command: each has `add_parser(commands)` and `run(args) -> int`,
 and its command name is the module's `COMMAND`."""
 
@@ -50,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("images", nargs="+", metavar="IMAGE")
     scan.add_argument("--engine", choices=ENGINES, help="OCR engine (default: [ocr] engine setting)")
     scan.add_argument("--json", action="store_true", help="one JSON object per image")
+    scan.add_argument("--confirm", action="store_true", help="queue each read record in the outbox, as the app's Confirm does")
     scan_via = scan.add_mutually_exclusive_group()
     scan_via.add_argument("--remote", action="store_true", help="read with the remote OCR service only")
     scan_via.add_argument("--fallback", action="store_true", help="read locally, then with the remote OCR service per [remote] policy")
@@ -134,15 +139,35 @@ def run_ocr(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def passport_json(name: str, result: "MrzResult", seconds: float) -> dict[str, object]:
+def passport_json(name: str, result: "MrzResult", seconds: float, record: "Record | None" = None) -> dict[str, object]:
     """The `kiosk scan passport --json` object: the passport record plus how it was read."""
     return {
         "file": name,
-        **result.to_record().to_json(),
+        **(record or result.to_record()).to_json(),
         "corrections": [c.to_json() for c in result.corrections],
         "ambiguities": [a.to_json() for a in result.ambiguities],
         "seconds": round(seconds, 3),
     }
+
+
+def confirm_record(settings: "Settings", record: "Record", path: str, out: dict[str, object]) -> bool:
+    """`--confirm`: queue the record as the app's Confirm does; `out["queued"]` says whether it was.
+
+    A record with nothing read is not queued. Raises KioskError when the
+    outbox cannot store it (disk full, no key): the caller reports that file.
+    """
+    from kiosk.sync.outbox import queue_record
+
+    if record.status in NOTHING_READ:
+        print(f"kiosk: error: {path}: nothing was read, not queued", file=sys.stderr)
+        out["queued"] = False
+        return False
+    queue_record(settings, record, Path(path).read_bytes())
+    out["queued"] = True
+    out["confirmed_at"] = record.confirmed_at
+    out["operator"] = record.operator
+    out["kiosk_id"] = record.kiosk_id
+    return True
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -162,11 +187,14 @@ def run_scan(args: argparse.Namespace) -> int:
     for name in args.images:
         try:
             read = reader.read(load_image(name))
+            record = read.result.to_record()
+            out = passport_json(name, read.result, read.seconds, record)
+            if args.confirm and not confirm_record(settings, record, name, out):
+                failures += 1
         except KioskError as exc:
             failures += 1
             report_file_error(name, exc, args.json)
             continue
-        out = passport_json(name, read.result, read.seconds)
         if args.json:
             print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
@@ -191,11 +219,13 @@ def run_scan_receipt(args: argparse.Namespace) -> int:
     for name in args.images:
         try:
             read = reader.read(load_image(name))
+            out = receipt_json(name, read)
+            if args.confirm and not confirm_record(settings, read.record, name, out):
+                failures += 1
         except KioskError as exc:
             failures += 1
             report_file_error(name, exc, args.json)
             continue
-        out = receipt_json(name, read)
         if args.json:
             print(json.dumps(out, ensure_ascii=False), flush=True)
         else:

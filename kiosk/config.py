@@ -113,12 +113,16 @@ class ReceiptSettings:
     """ISO 4217 code assumed when a receipt shows no currency ("" = leave unknown)."""
     date_order: str = "DMY"
     """How to read ambiguous numeric dates such as 03/04/2018."""
+    read_width: int = 800
+    """Receipts wider than this many pixels (across the paper) are shrunk before OCR: faster, still legible. 0 = never."""
 
     def validate(self) -> None:
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
             raise ConfigError("[receipt] currency must be an ISO 4217 code such as MYR, or empty")
         if self.date_order not in DATE_ORDERS:
             raise ConfigError(f"[receipt] date_order must be one of {', '.join(DATE_ORDERS)}")
+        if self.read_width and self.read_width < 320:
+            raise ConfigError("[receipt] read_width must be 0 (never shrink) or at least 320 pixels")
 
 
 @dataclass
@@ -205,6 +209,9 @@ class OdooSettings:
     partner_match: str = "ref"
     """ref: a contact with the same `PASSPORT:<number>` ref is the one already synced; record: one contact per kiosk record."""
     timeout: float = 30.0
+    doubt_seconds: float = 150.0
+    """After a create whose answer was lost (timeout, cut connection), wait this long before looking for it and
+    creating it again: longer than Odoo may still be working on that request (its limit_time_real, 120 s by default)."""
 
     def validate(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
@@ -217,6 +224,8 @@ class OdooSettings:
             raise ConfigError("[odoo] partner_match must be ref or record")
         if self.timeout <= 0:
             raise ConfigError("[odoo] timeout must be positive")
+        if self.doubt_seconds < 0:
+            raise ConfigError("[odoo] doubt_seconds must be 0 or more")
         for name, defaults in (("expense_fields", ODOO_EXPENSE_FIELDS), ("partner_fields", ODOO_PARTNER_FIELDS)):
             mapping = getattr(self, name)
             for key, value in mapping.items():

@@ -163,7 +163,7 @@ def print_record(out: dict[str, Any]) -> None:
 
 def run_scan_service(args: argparse.Namespace) -> int:
     """`kiosk scan KIND IMAGE... --remote | --fallback`."""
-    from kiosk.cli import report_file_error
+    from kiosk.cli import confirm_record, report_file_error
     from kiosk.images import load_image
     from kiosk.ocr.fallback import FallbackOutcome, local_read_problem, read_with_fallback, remote_allowed
     from kiosk.ocr.remote import RemoteNotConfigured, RemoteOcr
@@ -222,6 +222,14 @@ def run_scan_service(args: argparse.Namespace) -> int:
                     report_file_error(name, outcome.remote_error or KioskError(f"{name}: nothing could be read"), args.json)
                     continue
             out = record_json(name, outcome, time.perf_counter() - started, local_extra)
+            if getattr(args, "confirm", False):
+                try:
+                    if not confirm_record(settings, outcome.record, name, out):
+                        failures += 1
+                except KioskError as exc:
+                    failures += 1
+                    report_file_error(name, exc, args.json)
+                    continue
             if args.json:
                 print(json.dumps(out, ensure_ascii=False), flush=True)
             else:
