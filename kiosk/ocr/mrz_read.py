@@ -118,6 +118,16 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
 
 
 REREAD_SCALES = (0.5, 0.35)
+STRETCH = 1.5
+"""MRZ rows are widened by this before recognition. OCR-B in an MRZ is widely spaced
+monospace; the recogniser, trained on ordinary text, drops characters of it (QAQA read as
+QA) unless each character gets more of its time steps."""
+
+
+def recognise_rows(engine: OcrEngine, crops: list[np.ndarray]) -> list[TextLine]:
+    """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again."""
+    wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
+    return reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
 
 
 def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:
@@ -173,6 +183,19 @@ def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine
     return rows
 
 
+MAX_SIDE = 2560
+"""Larger photos are shrunk once before reading: MRZ characters stay over 15 px wide on a
+document that fills a quarter of a 4K frame, and every later step is cheaper."""
+
+
+def limit_size(image: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    longest = max(image.shape[:2])
+    if longest <= max_side:
+        return image
+    factor = max_side / longest
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
 def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
     """Low-resolution scans doubled (or more) so MRZ characters reach the detector's scale."""
     longest = max(image.shape[:2])
@@ -190,19 +213,25 @@ class MrzReader:
         self.locator = locator or MrzLocator()
 
     def read(self, image: np.ndarray) -> MrzRead:
-        """The best read; a page turned by 90 degrees is tried both ways when nothing is found upright."""
+        """The best read; a page turned by 90 degrees is tried both ways when nothing is found upright.
+
+        The turned tries skip the OCR detector (the slow part): the
+        segmentation model and the line finder already cope with turns, so
+        those tries only matter for pages they did not see.
+        """
         started = time.perf_counter()
+        image = limit_size(image)
         best, path = self._read_upright(image)
         if best.status == "no_mrz":
             for turn in (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE):
-                result, turned_path = self._read_upright(cv2.rotate(image, turn))
+                result, turned_path = self._read_upright(cv2.rotate(image, turn), detect=False)
                 if better(result, best):
                     best, path = result, f"{turned_path}-turned"
                 if best.status != "no_mrz":
                     break
         return MrzRead(best, path, time.perf_counter() - started)
 
-    def _read_upright(self, image: np.ndarray) -> tuple[MrzResult, str]:
+    def _read_upright(self, image: np.ndarray, detect: bool = True) -> tuple[MrzResult, str]:
         best: MrzResult | None = None
         path = "none"
         band = self.locator.locate(image)
@@ -216,8 +245,8 @@ class MrzReader:
         result = self._read_line_quads(image)
         if result is not None and better(result, best):
             best, path = result, "lines"
-        if best is not None and best.ok:
-            return best, path
+        if (best is not None and best.ok) or not detect:
+            return (best if best is not None else parse_mrz([])), path
         if band is not None:
             result = best_parse(detected_rows(self.engine, band.crop))
             if result is not None and better(result, best):
@@ -234,7 +263,7 @@ class MrzReader:
         if len(quads) < 2:
             return None
         crops = [crop_quad(image, quad) for quad in quads]
-        lines = reread_off_width(self.engine, crops, self.engine.recognise(crops, alphabet=MRZ_ALPHABET))
+        lines = recognise_rows(self.engine, crops)
         rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
         return best_parse(rows)
 
@@ -245,4 +274,4 @@ class MrzReader:
             return None
         pad = max(2, int(0.15 * max(b - a for a, b in rows)))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        return best_parse(reread_off_width(self.engine, crops, self.engine.recognise(crops, alphabet=MRZ_ALPHABET)))
+        return best_parse(recognise_rows(self.engine, crops))
