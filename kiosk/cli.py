@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Passport and receipt scanning kiosk.")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: $KIOSK_CONFIG or the OS config folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--kiosk", action="store_true", help="the app full-screen without window controls (leaving needs the admin PIN)")
+    parser.add_argument("--camera", metavar="SPEC", help="camera for this run: auto, demo, demo:receipt, an index, a name or an image/video path")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ocr = commands.add_parser("ocr", help="read the text lines of images")
@@ -96,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return extra[args.command].run(args)
         from kiosk.ui.app import run_app
 
-        return run_app(load_settings(args.config))
+        return run_app(load_settings(args.config), kiosk=args.kiosk, camera=args.camera, config_path=args.config)
     except KioskError as exc:
         print(f"kiosk: error: {exc}", file=sys.stderr)
         return 1

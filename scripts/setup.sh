@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libgomp1
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
+  xvfb                                     # scripts/screenshots.py runs the app on a virtual screen
 )
 
 say() { printf '[setup] %s\n' "$*"; }

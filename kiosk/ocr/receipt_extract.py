@@ -26,79 +26,17 @@ from typing import Sequence
 
 from kiosk.config import ReceiptSettings
 from kiosk.ocr.receipt_lines import Row
-from kiosk.ocr.receipt_values import find_currencies, find_dates, parse_amount
+from kiosk.ocr.receipt_values import Amount, find_amounts, find_currencies, find_dates
 from kiosk.records import SOURCE_LOCAL, Field, ReceiptRecord
 
-__all__ = [
-    "STATUS_INCOMPLETE",
-    "STATUS_NO_RECEIPT",
-    "STATUS_OK",
-    "Amount",
-    "classify_label",
-    "extract_receipt",
-    "find_amounts",
-]
+__all__ = ["STATUS_INCOMPLETE", "STATUS_NO_RECEIPT", "STATUS_OK", "classify_label", "extract_receipt"]
 
 STATUS_OK = "ok"
 STATUS_INCOMPLETE = "incomplete"
 STATUS_NO_RECEIPT = "no_receipt"
 
-MAX_AMOUNT = 1_000_000.0
 CENT = 0.011
 ROUNDING_STEP = 0.051
-
-# --- amounts in a row ---------------------------------------------------------
-
-_NUMBER_RE = re.compile(r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|(?<=[ .])\.\d{2})(?![.,]?\d)(?!\s?%)")
-_CUR = r"RM|MYR|USD|US\$|S\$|SGD|AUD|NZD|PHP|₱|PGK|EUR|€|GBP|£|IDR|RP|THB|฿|DH|MAD|\$|K"
-_CUR_BEFORE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>" + _CUR + r")\s?:?\s?(?:-\s?)?$")
-_CUR_AFTER_RE = re.compile(r"^\s?(?P<cur>RM|MYR|USD|SGD|PHP|PGK|EUR|€|GBP|£|DH|MAD)(?![A-Z])")
-_WHOLE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>RM|MYR|USD|US\$|S\$|PHP|₱|PGK|EUR|€|GBP|£|\$|K)\s?(?P<num>\d{1,6})(?![\d.,])")
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A money amount found in a row's text."""
-
-    value: float
-    start: int
-    end: int
-    currency: str | None = None
-    """The currency symbol or code written next to it, as printed (`RM`, `$`)."""
-
-
-def find_amounts(text: str) -> list[Amount]:
-    """Money amounts in one row of text, left to right.
-
-    Two decimals are required ("12.50", "1,234.50", "12,50"), except after a
-    currency sign ("RM 12", "$3"). Digits glued to more digits or dots (phone
-    numbers, dates, invoice numbers) and percentages are not amounts.
-    """
-    upper = text.upper()
-    found: list[Amount] = []
-    for match in _NUMBER_RE.finditer(upper):
-        raw = match.group("num")
-        value = parse_amount("0" + raw if raw.startswith(".") else raw)
-        if value is None or value > MAX_AMOUNT:
-            continue
-        if match.group("sign"):
-            value = -value
-        start = match.start()
-        currency = None
-        before = _CUR_BEFORE_RE.search(upper[: match.start()])
-        if before:
-            currency, start = before.group("cur"), before.start("cur")
-        else:
-            after = _CUR_AFTER_RE.match(upper[match.end() :])
-            if after:
-                currency = after.group("cur")
-        found.append(Amount(value, start, match.end(), currency))
-    taken = [(a.start, a.end) for a in found]
-    for match in _WHOLE_RE.finditer(upper):
-        if all(match.end() <= a or match.start() >= b for a, b in taken):
-            found.append(Amount(float(match.group("num")), match.start(), match.end(), match.group("cur")))
-    return sorted(found, key=lambda a: a.start)
-
 
 # --- row labels -----------------------------------------------------------------
 

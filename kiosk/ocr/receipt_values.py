@@ -3,6 +3,8 @@
 Shared by the local receipt extractor and the remote OCR client, so both
 normalise the same way: amounts to floats, dates to ISO `YYYY-MM-DD`,
 currencies to ISO 4217 codes. Every parser returns None rather than guess.
+`parse_*` read one value; `find_*` find every one in a line of receipt text,
+with where it was and how sure the reading is.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from datetime import date, timedelta
 
 __all__ = [
     "DATE_ORDERS",
+    "Amount",
     "DateMatch",
     "CurrencyMatch",
+    "find_amounts",
     "find_currencies",
     "find_dates",
     "parse_amount",
@@ -70,10 +74,11 @@ CURRENCY_WORDS: dict[str, str] = {
     "EUROS": "EUR",
     "RS": "INR",
     "CHF": "CHF",
+    "DH": "MAD",
 }
 
 ISO_CODES = frozenset(
-    "AED AUD BDT BND BRL CAD CHF CNY CZK DKK EUR FJD GBP HKD HUF IDR ILS INR JPY KRW KWD LKR MMK MXN "
+    "AED AUD BDT BND BRL CAD CHF CNY CZK DKK EUR FJD GBP HKD HUF IDR ILS INR JPY KRW KWD LKR MAD MMK MXN "
     "MYR NOK NPR NZD PGK PHP PKR PLN QAR RON RUB SAR SBD SEK SGD THB TRY TWD USD VND VUV WST XPF ZAR".split()
 )
 """ISO 4217 codes recognised in text (codes that are also common English words, such as ALL, are left out)."""
@@ -221,6 +226,61 @@ def parse_amount(value: str | float | int | None) -> float | None:
     if match.group("neg") or match.group("trail"):
         negative = not negative
     return -number if negative else number
+
+
+# --- amounts in a row of text -------------------------------------------------------
+
+MAX_AMOUNT = 1_000_000.0
+
+_NUMBER_RE = re.compile(r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|(?<=[ .])\.\d{2})(?![.,]?\d)(?!\s?%)")
+_CUR = r"RM|MYR|USD|US\$|S\$|SGD|AUD|NZD|PHP|₱|PGK|EUR|€|GBP|£|IDR|RP|THB|฿|DH|MAD|\$|K"
+_CUR_BEFORE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>" + _CUR + r")\s?:?\s?(?:-\s?)?$")
+_CUR_AFTER_RE = re.compile(r"^\s?(?P<cur>RM|MYR|USD|SGD|PHP|PGK|EUR|€|GBP|£|DH|MAD)(?![A-Z])")
+_WHOLE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>RM|MYR|USD|US\$|S\$|PHP|₱|PGK|EUR|€|GBP|£|\$|K)\s?(?P<num>\d{1,6})(?![\d.,])")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money amount found in a row's text."""
+
+    value: float
+    start: int
+    end: int
+    currency: str | None = None
+    """The currency symbol or code written next to it, as printed (`RM`, `$`)."""
+
+
+def find_amounts(text: str) -> list[Amount]:
+    """Money amounts in one row of text, left to right.
+
+    Two decimals are required ("12.50", "1,234.50", "12,50"), except after a
+    currency sign ("RM 12", "$3"). Digits glued to more digits or dots (phone
+    numbers, dates, invoice numbers) and percentages are not amounts.
+    """
+    upper = text.upper()
+    found: list[Amount] = []
+    for match in _NUMBER_RE.finditer(upper):
+        raw = match.group("num")
+        value = parse_amount("0" + raw if raw.startswith(".") else raw)
+        if value is None or value > MAX_AMOUNT:
+            continue
+        if match.group("sign"):
+            value = -value
+        start = match.start()
+        currency = None
+        before = _CUR_BEFORE_RE.search(upper[: match.start()])
+        if before:
+            currency, start = before.group("cur"), before.start("cur")
+        else:
+            after = _CUR_AFTER_RE.match(upper[match.end() :])
+            if after:
+                currency = after.group("cur")
+        found.append(Amount(value, start, match.end(), currency))
+    taken = [(a.start, a.end) for a in found]
+    for match in _WHOLE_RE.finditer(upper):
+        if all(match.end() <= a or match.start() >= b for a, b in taken):
+            found.append(Amount(float(match.group("num")), match.start(), match.end(), match.group("cur")))
+    return sorted(found, key=lambda a: a.start)
 
 
 # --- dates -------------------------------------------------------------------

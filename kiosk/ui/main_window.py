@@ -1,84 +1,969 @@
-"""The main window: open or drop an image and see the lines the engine reads."""
+"""The main window: a stack of screens and the flows between them.
+
+    home -> scan (live camera, or an opened/dropped file) -> review -> confirm -> outbox -> home
+                 \\-> failure: rescan, try the OCR service, check a partial read, type it in
+    home -> PIN -> settings;  first run -> setup -> home
+
+The UI thread only paints and reacts. OCR, the camera, the keyring, the
+outbox and the network run in `workers` lanes; their answers come back as
+signals. Every flow carries a session number: an answer that arrives after
+the operator went home (or the idle timer sent them there) is dropped, so
+no personal data can reappear on screen.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
-from PySide6.QtCore import Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QListWidget, QMainWindow, QPushButton, QVBoxLayout, QWidget
+import numpy as np
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QStackedWidget, QWidget
 
-from kiosk.config import Settings
+from kiosk.config import Settings, save_settings
 from kiosk.images import SUPPORTED_SUFFIXES
-from kiosk.ocr import TextLine
-from kiosk.ui.ocr_worker import OcrService
+from kiosk.records import PassportRecord, ReceiptRecord, Record
+from kiosk.ui import theme
+from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.pin import Throttle, has_pin, set_pin, verify_pin
+from kiosk.ui.screens.first_run import FirstRunScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.pin_gate import PinScreen
+from kiosk.ui.screens.review import ReviewScreen
+from kiosk.ui.screens.scan import ScanScreen
+from kiosk.ui.screens.settings import SettingsScreen
+from kiosk.ui.widgets import Toast
+from kiosk.ui.workers import CaptureBridge, FileRead, OcrModels, TaskRunner, encode_jpeg, error_text, to_qimage
+
+log = logging.getLogger("kiosk.ui")
+
+STATUS_POLL_MS = 5000
+HEALTH_POLL_MS = 60000
+
+
+@dataclass
+class ReadContext:
+    """The document being handled: what was read, the picture (for the OCR service and the outbox), the crop."""
+
+    kind: str
+    record: Record | None
+    image: np.ndarray | None
+    crop: np.ndarray | None
+    """The evidence crop (BGR), made on a worker."""
+    origin: str  # camera, file
+
+
+def usable(record: Record | None) -> bool:
+    """Something was read that is worth showing for review."""
+    if record is None or record.status in ("no_mrz", "no_receipt"):
+        return False
+    return any(f.value is not None for f in record.fields.values())
+
+
+def resolve_camera(spec: str) -> tuple[str, str, str | None]:
+    """(state, text, spec to open): state is demo, camera or none. Reads the OS camera list (worker only)."""
+    from kiosk.capture.sources import list_cameras
+
+    lowered = spec.strip().lower()
+    if lowered.startswith("demo"):
+        return "demo", "demo", spec
+    if lowered == "auto":
+        cameras = list_cameras()
+        if cameras:
+            index, name = cameras[0]
+            return "camera", name, str(index)
+        if sys.platform.startswith("linux"):
+            return "none", "", None
+        return "camera", "", "auto"
+    return "camera", spec, spec
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        kiosk: bool = False,
+        camera: str | None = None,
+        config_path: str | None = None,
+        first_run: bool = False,
+        models: OcrModels | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
+        self.config_path = config_path
+        self.camera_override = camera or None
+        self.kiosk_mode = kiosk
+        self.session = 0
+        self.kind = "passport"
+        self.read: ReadContext | None = None
+        self.camera_state: tuple[str, str, str | None] | None = None
+        self.throttle = Throttle()
+        self.sync: Any = None
+        self.sync_problem = ""
+        self._status_outbox: Any = None
+        self._remote: Any = None
+        self._remote_lock = threading.Lock()
+        self._allow_close = False
+        self._waiting_for_models = False
+        self._file_dialog: QFileDialog | None = None
+        self._closed = False
+        self.last_saved_id: str | None = None
+
         self.setWindowTitle(self.tr("Scan kiosk"))
         self.setAcceptDrops(True)
-        self.ocr = OcrService(settings.ocr, self)
-        self.ocr.worker.status.connect(self.show_status)
-        self.ocr.worker.finished.connect(self.show_lines)
-        self.ocr.worker.failed.connect(self.show_error)
+        self.setStyleSheet(theme.STYLE)
+        self.runner = TaskRunner(self)
+        self.models = models if models is not None else OcrModels(settings)
+        self.models.settings = settings
+        self.capture = CaptureBridge(self.runner, self)
+        self.capture.frame.connect(self._on_frame)
+        self.capture.status.connect(self._on_capture_status)
+        self.capture.result.connect(self._on_capture_result)
+        self.capture.started.connect(self._on_capture_started)
 
-        self.open_button = QPushButton(self.tr("Open image…"))
-        self.open_button.setMinimumHeight(72)
-        self.open_button.clicked.connect(self.choose_file)
-        self.status = QLabel(self.tr("Open an image or drop one here."))
-        self.status.setWordWrap(True)
-        self.lines = QListWidget()
-        layout = QVBoxLayout()
-        layout.addWidget(self.open_button)
-        layout.addWidget(self.status)
-        layout.addWidget(self.lines, 1)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
-        QShortcut(QKeySequence.StandardKey.Open, self, self.choose_file)
-        self.setStyleSheet("QWidget { font-size: 20px; } QPushButton { font-size: 26px; }")
+        self.stack = QStackedWidget()
+        self.home = HomeScreen()
+        self.scan = ScanScreen()
+        self.review = ReviewScreen()
+        self.pin = PinScreen()
+        self.settings_screen = SettingsScreen()
+        self.first_run = FirstRunScreen()
+        for screen in (self.home, self.scan, self.review, self.pin, self.settings_screen, self.first_run):
+            self.stack.addWidget(screen)
+        self.setCentralWidget(self.stack)
+        self.review.prepare()
+        self.toast = Toast(self)
+
+        self.home.scan_passport.connect(lambda: self.start_scan("passport"))
+        self.home.scan_receipt.connect(lambda: self.start_scan("receipt"))
+        self.home.open_image.connect(lambda: self.choose_file(None))
+        self.home.open_settings.connect(lambda: self.open_settings("settings"))
+        self.home.use_demo.connect(self.use_demo_camera)
+        self.scan.cancel.connect(self.go_home)
+        self.scan.open_image.connect(lambda: self.choose_file(self.kind))
+        self.scan.use_demo.connect(self.use_demo_camera)
+        self.scan.rescan.connect(lambda: self.start_scan(self.kind))
+        self.scan.try_remote.connect(self._remote_after_failure)
+        self.scan.review_partial.connect(self._review_partial)
+        self.scan.type_in.connect(self._type_in)
+        self.scan.preview.resized.connect(lambda w, h: setattr(self.capture, "preview_size", (max(160, w), max(90, h))))
+        self.review.confirm.connect(self.confirm_record)
+        self.review.rescan.connect(lambda: self.start_scan(self.kind))
+        self.review.try_remote.connect(self._remote_from_review)
+        self.review.cancel.connect(self.go_home)
+        self.pin.submitted.connect(self._pin_submitted)
+        self.pin.cancel.connect(self.go_home)
+        self.settings_screen.save.connect(self._save_settings)
+        self.settings_screen.cancel.connect(self.go_home)
+        self.settings_screen.test_remote.connect(lambda s, t: self._test("remote", s, t, self.settings_screen.remote.tester))
+        self.settings_screen.test_sync.connect(lambda s, t: self._test("sync", s, t, self.settings_screen.sync.tester))
+        self.settings_screen.leave_kiosk.connect(self.leave_kiosk_mode)
+        self.settings_screen.quit_app.connect(self.quit_app)
+        self.first_run.finish.connect(self._finish_first_run)
+        self.first_run.test_remote.connect(lambda s, t: self._test("remote", s, t, self.first_run.remote.tester))
+        self.first_run.test_sync.connect(lambda s, t: self._test("sync", s, t, self.first_run.sync.tester))
+
+        self.idle = IdleWatcher(settings.ui.idle_seconds, self)
+        self.idle.idle.connect(self._on_idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
+        QShortcut(QKeySequence.StandardKey.Open, self, lambda: self.choose_file(self.kind if self.stack.currentWidget() is self.scan else None))
+        QShortcut(QKeySequence("Ctrl+Shift+Q"), self, lambda: self.request_quit())
+
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_POLL_MS)
+        self.status_timer.timeout.connect(self.refresh_sync_status)
+        self.status_timer.start()
+        self.health_timer = QTimer(self)
+        self.health_timer.setInterval(HEALTH_POLL_MS)
+        self.health_timer.timeout.connect(self.refresh_health)
+        self.health_timer.start()
+
+        self.home.set_kiosk(settings.kiosk.id, settings.kiosk.operator)
+        self._load_models()
+        self._start_sync()
+        self._check_camera()
+        if first_run:
+            self.first_run.load(settings)
+            self.stack.setCurrentWidget(self.first_run)
+        else:
+            self.stack.setCurrentWidget(self.home)
+            self.home.passport_button.setFocus()
+        self.refresh_sync_status()
+        self.refresh_health()
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _guard(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """`fn`, but only while the flow that asked is still the current one."""
+        session = self.session
+
+        def guarded(*args: Any) -> None:
+            if session == self.session and not self._closed:
+                fn(*args)
+
+        return guarded
+
+    def _new_session(self) -> None:
+        self.session += 1
+
+    def current_screen(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def show_screen(self, screen: QWidget) -> None:
+        self.stack.setCurrentWidget(screen)
+        if screen is self.home or screen is self.first_run:
+            self.idle.deactivate()
+        else:
+            self.idle.activate()
+
+    def camera_spec(self) -> str:
+        return self.camera_override or self.settings.capture.camera
+
+    # -- models, camera, sync, service status -------------------------------------------
+
+    def _load_models(self) -> None:
+        models = self.models
+        self.home.set_engine(self.tr("Local OCR ({engine}): loading…").format(engine=self.settings.ocr.engine))
+
+        def done(_: Any) -> None:
+            if models is not self.models or self._closed:
+                return
+            self.home.set_engine(self.tr("Local OCR ({engine}): ready").format(engine=self.settings.ocr.engine))
+            if self._waiting_for_models and self.current_screen() is self.scan and self.scan.state == "live":
+                self._waiting_for_models = False
+                self.capture.begin(self._scan_factory(self.kind))
+
+        def failed(exc: BaseException) -> None:
+            if models is not self.models or self._closed:
+                return
+            self.home.set_engine(self.tr("Local OCR failed: {reason}").format(reason=error_text(exc)))
+            if self._waiting_for_models and self.current_screen() is self.scan:
+                self._waiting_for_models = False
+                self.show_failure(self.kind, self.tr("The local OCR engine could not start: {reason}").format(reason=error_text(exc)))
+
+        if models.ready:
+            done(models)
+        else:
+            self.runner.run("ocr", models.load, done, failed)
+
+    def _check_camera(self) -> None:
+        spec = self.camera_spec()
+
+        def done(state: tuple[str, str, str | None]) -> None:
+            self.camera_state = state
+            kind, name, _ = state
+            if kind == "demo":
+                self.home.set_camera(self.tr("Demo camera: synthetic documents, no real camera."), False, False)
+            elif kind == "none":
+                self.home.set_camera(
+                    self.tr("No camera found. Connect one, use the demo camera, or open an image file."), True, True
+                )
+            else:
+                self.home.set_camera(self.tr("Camera: {name}").format(name=name or spec), False, False)
+
+        self.runner.run("camera", lambda: resolve_camera(spec), done, lambda exc: self.home.set_camera(error_text(exc), True, True))
 
     @Slot()
-    def choose_file(self) -> None:
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open image"), str(Path.home()), f"Images ({patterns})")
-        if path:
-            self.open_path(path)
+    def use_demo_camera(self) -> None:
+        """No camera: use the demo source for this session (the setting is not changed)."""
+        self.camera_override = "demo"
+        self._check_camera()
+        if self.current_screen() is self.scan:
+            self.start_scan(self.kind)
 
-    def open_path(self, path: str) -> None:
-        self.lines.clear()
-        self.open_button.setEnabled(False)
-        self.show_status(self.tr("Queued {name}").format(name=Path(path).name))
-        self.ocr.read(path)
+    def _start_sync(self) -> None:
+        old, self.sync = self.sync, None
+        if old is not None:
+            threading.Thread(target=old.stop, name="kiosk-sync-stop", daemon=True).start()
+        self.sync_problem = ""
+        if self.settings.sync.target == "none":
+            return
+        settings = self.settings
 
-    @Slot(str)
-    def show_status(self, message: str) -> None:
-        self.status.setText(message)
+        def work() -> Any:
+            from kiosk.sync.targets import create_target
+            from kiosk.sync.worker import BackgroundSync
 
-    @Slot(str, list, float)
-    def show_lines(self, path: str, lines: list[TextLine], seconds: float) -> None:
-        self.open_button.setEnabled(True)
-        for line in lines:
-            self.lines.addItem(f"{line.confidence:4.2f}   {line.text}")
-        self.show_status(self.tr("{count} lines read from {name} in {seconds:.1f} s").format(count=len(lines), name=Path(path).name, seconds=seconds))
+            create_target(settings).close()  # settings and secrets complete? (no network)
+            background = BackgroundSync(settings)
+            background.start()
+            return background
 
-    @Slot(str, str)
-    def show_error(self, path: str, message: str) -> None:
-        self.open_button.setEnabled(True)
-        self.show_status(self.tr("Could not read the image: {message}").format(message=message))
+        def done(background: Any) -> None:
+            if settings is not self.settings or self._closed:
+                threading.Thread(target=background.stop, daemon=True).start()
+                return
+            self.sync = background
+            self.refresh_sync_status()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
+        def failed(exc: BaseException) -> None:
+            if settings is not self.settings:
+                return
+            self.sync_problem = self.tr("Sync is not running: {reason}").format(reason=error_text(exc))
+            self.refresh_sync_status()
+
+        self.runner.run("disk", work, done, failed)
+
+    def _outbox_status(self) -> Any:
+        """(on the disk lane) the outbox's status, or None when nothing was ever queued."""
+        if self.sync is not None:
+            return self.sync.status()
+        from kiosk.sync.outbox import Outbox, outbox_path
+
+        path = outbox_path(self.settings)
+        if self._status_outbox is not None and self._status_outbox.path != path:
+            self._status_outbox.close()
+            self._status_outbox = None
+        if self._status_outbox is None:
+            if not path.exists():
+                return None
+            self._status_outbox = Outbox(path, create_key=False)
+        return self._status_outbox.status()
+
+    @Slot()
+    def refresh_sync_status(self) -> None:
+        if self.current_screen() is not self.home or self.runner.pending("disk") > 2:
+            return
+        target = self.settings.sync.target
+        self.runner.run("disk", self._outbox_status, lambda status: self._show_sync(status, target), lambda exc: self.home.set_sync("", "", error_text(exc)))
+
+    def _show_sync(self, status: Any, target: str) -> None:
+        names = {"odoo": "Odoo", "greenpay": "GreenPay"}
+        if status is None:
+            waiting, last, error, failed = 0, None, "", 0
+        else:
+            waiting = status.counts.get("pending", 0) + status.counts.get("sending", 0)
+            last, error, failed = status.last_sync_at, status.last_error, status.counts.get("failed", 0)
+        if target == "none":
+            line = self.tr("Sync is off. Records kept on this kiosk: {count}").format(count=waiting)
+        elif waiting:
+            line = self.tr("Records waiting for {target}: {count}").format(target=names.get(target, target), count=waiting)
+        else:
+            line = self.tr("Nothing waiting for {target}").format(target=names.get(target, target))
+        when = self.tr("Last sync: {when}").format(when=_when(last)) if last else self.tr("Last sync: never")
+        problems = [self.sync_problem] if self.sync_problem else []
+        if failed:
+            problems.append(self.tr("Records that failed: {count}").format(count=failed))
+        if error:
+            problems.append(error)
+        self.home.set_sync(line, when, " · ".join(problems))
+        self.last_sync_status = status
+
+    def _remote_client(self) -> Any:
+        """(worker lanes) the one OCR service client of the app, made on first use."""
+        from kiosk.ocr.remote import RemoteOcr
+
+        with self._remote_lock:
+            if self._remote is None:
+                self._remote = RemoteOcr.from_settings(self.settings)
+            return self._remote
+
+    def _reset_remote(self) -> None:
+        with self._remote_lock:
+            old, self._remote = self._remote, None
+        if old is not None:
+            self.runner.run("net", old.close)
+
+    def remote_problem(self) -> str | None:
+        from kiosk.ocr.fallback import remote_allowed
+
+        return remote_allowed(self.settings)
+
+    @Slot()
+    def refresh_health(self) -> None:
+        problem = self.remote_problem()
+        if problem is not None:
+            text = self.tr("Turned off") if self.settings.remote.policy == "off" else self.tr("Not set up (Settings, OCR service)")
+            self.home.set_service(text, "muted")
+            return
+        if self.current_screen() is not self.home or self.runner.pending("net") > 1:
+            return
+
+        def done(health: Any) -> None:
+            if health.up:
+                what = " ".join(filter(None, [health.service, health.version]))
+                self.home.set_service(self.tr("Up{what} · {ms} ms").format(what=f" ({what})" if what else "", ms=int(health.latency * 1000)), "ok")
+            else:
+                self.home.set_service(self.tr("Not up: status {status}").format(status=health.status), "error")
+
+        self.runner.run("net", lambda: self._remote_client().health(), done, lambda exc: self.home.set_service(self.tr("Down: {reason}").format(reason=error_text(exc)), "error"))
+
+    # -- going home, idle, keys --------------------------------------------------------
+
+    @Slot()
+    def go_home(self) -> None:
+        """Back to the start; nothing personal stays on screen or in the window's memory."""
+        self._new_session()
+        self._waiting_for_models = False
+        self.capture.stop()
+        self.read = None
+        if self._file_dialog is not None:
+            self._file_dialog.reject()
+            self._file_dialog = None
+        self.scan.clear()
+        self.review.clear()
+        self.settings_screen.clear()
+        self.pin.clear()
+        self.show_screen(self.home)
+        self.home.passport_button.setFocus()
+        self.refresh_sync_status()
+        self.refresh_health()
+
+    @Slot()
+    def _on_idle(self) -> None:
+        screen = self.current_screen()
+        if screen is self.home or screen is self.first_run:
+            return
+        log.info("idle: back to the start screen")
+        self.go_home()
+        self.toast.show_message(self.tr("Back to the start after a while without input."), "warn", 3000)
+
+    @Slot()
+    def escape(self) -> None:
+        screen = self.current_screen()
+        if screen in (self.scan, self.review, self.pin, self.settings_screen):
+            self.go_home()
+
+    # -- scanning ----------------------------------------------------------------------
+
+    def _scan_factory(self, kind: str) -> Callable[[], Any]:
+        from kiosk.capture.pipeline import create_scan
+
+        models, settings = self.models, self.settings
+        return lambda: create_scan(kind, settings, analyser=models.analyser(kind))
+
+    @Slot()
+    def start_scan(self, kind: str) -> None:
+        self._new_session()
+        self.kind = kind
+        self.read = None
+        self.review.clear()
+        self.scan.set_kind(kind)
+        self.scan.show_live(self.tr("Starting the camera…"))
+        self.show_screen(self.scan)
+        spec = self.camera_spec()
+
+        def resolved(state: tuple[str, str, str | None]) -> None:
+            self.camera_state = state
+            if state[0] == "none":
+                self.scan.show_no_camera(self.tr("No camera found."))
+                return
+            ready = self.models.ready
+            self._waiting_for_models = not ready
+            self.capture.start(state[2] or spec, kind, self.settings, self._scan_factory(kind) if ready else None)
+
+        self.runner.run("camera", lambda: resolve_camera(spec), self._guard(resolved), self._guard(lambda exc: self.scan.show_no_camera(error_text(exc))))
+
+    @Slot(int, str)
+    def _on_capture_started(self, generation: int, error: str) -> None:
+        if error and generation == self.capture.generation and self.current_screen() is self.scan:
+            self.scan.set_source_problem(self.tr("The camera cannot be used: {reason}").format(reason=error), True)
+
+    @Slot(int, object)
+    def _on_frame(self, generation: int, preview: Any) -> None:
+        if generation == self.capture.generation and self.current_screen() is self.scan and self.scan.state == "live":
+            found = (preview.mrz if self.kind == "passport" else preview.document) is not None
+            self.scan.preview.set_frame(to_qimage(preview.image), preview.rect("mrz"), preview.rect("document"), found)
+        self.capture.painted()
+
+    @Slot(int, object)
+    def _on_capture_status(self, generation: int, status: Any) -> None:
+        if generation != self.capture.generation or self.current_screen() is not self.scan or self.scan.state != "live":
+            return
+        source = status.source
+        if source.state in ("retrying", "failed"):
+            self.scan.set_source_problem(source.message, True)
+            return
+        if source.state in ("closed", "opening"):
+            self.scan.set_hint(self.tr("Starting the camera…"))
+            return
+        if source.state == "live":
+            self.scan.set_source_problem(None, False)
+        if status.scan is None:
+            self.scan.set_hint(self.tr("Getting the reader ready…") if self._waiting_for_models else source.message)
+            return
+        scan = status.scan
+        self.scan.set_scan_state(scan.state, scan.elapsed, self.settings.capture.timeout)
+        self.scan.set_hint(status.message)
+
+    @Slot(int, object, object)
+    def _on_capture_result(self, generation: int, result: Any, crop: Any) -> None:
+        if generation != self.capture.generation or self.current_screen() is not self.scan:
+            return
+        self.capture.stop()
+        if result.state == "done" and result.record is not None:
+            self._after_read(self.kind, result.record, result.best_frame, crop, "camera")
+            return
+        if result.reason.startswith("no certain read") or result.state == "timed_out":
+            problem = self.tr("No certain read within {seconds:.0f} s ({reason}).").format(seconds=result.seconds, reason=result.reason)
+        else:
+            problem = result.reason
+        self._after_read(self.kind, result.record, result.best_frame, crop, "camera", problem=problem)
+
+    # -- files -------------------------------------------------------------------------
+
+    def choose_file(self, kind: str | None) -> None:
+        screen = self.current_screen()
+        if screen in (self.settings_screen, self.first_run, self.pin):
+            return
+        patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
+        dialog = QFileDialog(self, self.tr("Open image"), folder, self.tr("Images ({patterns})").format(patterns=patterns))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setOption(QFileDialog.Option.ReadOnly, True)  # a kiosk: no renaming or deleting files from here
+        dialog.fileSelected.connect(lambda path: self.open_path(path, kind))
+        dialog.finished.connect(lambda _: setattr(self, "_file_dialog", None))
+        self._file_dialog = dialog
+        dialog.open()
+        self.idle.activate()
+
+    def open_path(self, path: str, kind: str | None = None) -> None:
+        """Read an image file (kind None: a passport if it has an MRZ, else a receipt), off the UI thread."""
+        self._new_session()
+        self.capture.stop()
+        self.read = None
+        self.review.clear()
+        self.kind = kind or "passport"
+        self.scan.set_kind(self.kind)
+        if kind is None:
+            self.scan.title.setText(self.tr("Reading an image"))
+        self.scan.show_busy(self.tr("Reading {name}…").format(name=Path(path).name))
+        self.show_screen(self.scan)
+        models = self.models
+
+        def work() -> FileRead:
+            from kiosk.ui.workers import read_file_task
+
+            if kind is not None:
+                return read_file_task(models, kind, path)
+            first = read_file_task(models, "passport", path)
+            if first.record.status != "no_mrz":
+                return first
+            second = read_file_task(models, "receipt", path)
+            return second if second.record.status != "no_receipt" else first
+
+        def done(read: FileRead) -> None:
+            self.kind = read.kind
+            self.scan.set_kind(read.kind)
+            self._after_read(read.kind, read.record, read.image, read.crop, "file")
+
+        def failed(exc: BaseException) -> None:
+            self.show_failure(self.kind, self.tr("Could not open {name}: {reason}").format(name=Path(path).name, reason=error_text(exc)), image=False)
+
+        self.runner.run("ocr", work, self._guard(done), self._guard(failed))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+        if event.mimeData().hasUrls() and self.current_screen() not in (self.settings_screen, self.first_run, self.pin):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+        urls = [url for url in event.mimeData().urls() if url.isLocalFile()]
         if urls:
-            self.open_path(urls[0].toLocalFile())
+            event.acceptProposedAction()
+            kind = self.kind if self.current_screen() is self.scan else None
+            self.open_path(urls[0].toLocalFile(), kind)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001 - Qt signature
-        self.ocr.shutdown()
+    # -- after a read: fallback, review or failure ------------------------------------------
+
+    def _after_read(self, kind: str, record: Record | None, image: np.ndarray | None, crop: np.ndarray | None, origin: str, problem: str | None = None) -> None:
+        from kiosk.ocr.fallback import local_read_problem, remote_allowed, should_ask_remote
+
+        self.read = ReadContext(kind, record, image, crop, origin)
+        if problem is None and not usable(record):
+            problem = self._describe_problem(kind, record)
+        auto = self.settings.remote.policy == "auto" and remote_allowed(self.settings) is None
+        if image is not None and (should_ask_remote(record, self.settings) or (problem is not None and auto)):
+            why = local_read_problem(record, self.settings.ocr.confidence_threshold) or problem or ""
+            self._ask_remote(kind, record, operator_asked=False, problem=problem, why=why)
+            return
+        if problem is None:
+            self.show_review(kind, record)
+        else:
+            self.show_failure(kind, problem)
+
+    def _describe_problem(self, kind: str, record: Record | None) -> str:
+        reason = f" ({record.reason})" if record is not None and record.reason else ""
+        if kind == "passport":
+            return self.tr("No machine-readable zone found{reason}.").format(reason=reason)
+        return self.tr("No receipt found{reason}.").format(reason=reason)
+
+    def _ask_remote(self, kind: str, record: Record | None, *, operator_asked: bool, problem: str | None, why: str = "") -> None:
+        from kiosk.ocr.fallback import read_with_fallback
+
+        assert self.read is not None
+        image, settings = self.read.image, self.settings
+        text = self.tr("Asking the OCR service…")
+        if why and not operator_asked:
+            text = self.tr("Asking the OCR service ({why})…").format(why=why)
+        self.scan.show_busy(text)
+        self.show_screen(self.scan)
+
+        def work() -> Any:
+            return read_with_fallback(kind, image, record, settings, operator_asked=operator_asked, client=self._remote_client())
+
+        def done(outcome: Any) -> None:
+            self._after_remote(kind, outcome, problem)
+
+        def failed(exc: BaseException) -> None:
+            reason = self.tr("OCR service: {reason}").format(reason=error_text(exc))
+            if problem is None and usable(record):
+                self.show_review(kind, record, note=reason, note_role="error")
+            else:
+                self.show_failure(kind, "\n".join(filter(None, [problem, reason])))
+
+        self.runner.run("net", work, self._guard(done), self._guard(failed))
+
+    def _after_remote(self, kind: str, outcome: Any, problem: str | None) -> None:
+        record = outcome.record
+        error = outcome.remote_error_text
+        if self.read is not None:
+            self.read.record = record
+        if error:
+            note = self.tr("The OCR service could not help: {reason}").format(reason=error)
+            if problem is None and usable(record):
+                self.show_review(kind, record, note=note, note_role="error")
+            else:
+                self.show_failure(kind, "\n".join(filter(None, [problem, note])))
+            return
+        if usable(record):
+            self.show_review(kind, record, note=self.tr("Read with the OCR service: its fields are marked “OCR service”."), note_role="warn")
+        else:
+            self.show_failure(kind, "\n".join(filter(None, [problem, self.tr("The OCR service found nothing either.")])))
+
+    def show_failure(self, kind: str, reason: str, image: bool = True) -> None:
+        title = self.tr("Could not read the passport") if kind == "passport" else self.tr("Could not read the receipt")
+        if kind == "passport":
+            help_text = self.tr("Hold the photo page flat and still, with the two lines of <<< inside the frame and away from glare. Or open a photo of the page.")
+        else:
+            help_text = self.tr("Lay the receipt flat, fully in view, in even light. Or open a photo of it.")
+        has_image = image and self.read is not None and self.read.image is not None
+        self.scan.set_kind(kind)
+        self.scan.show_failed(
+            title,
+            reason,
+            help_text,
+            remote=has_image and self.remote_problem() is None,
+            partial=self.read is not None and usable(self.read.record),
+        )
+        self.show_screen(self.scan)
+
+    @Slot()
+    def _remote_after_failure(self) -> None:
+        if self.read is None or self.read.image is None:
+            return
+        record = self.read.record
+        self._ask_remote(self.read.kind, record if usable(record) else None, operator_asked=True, problem=self.scan.failed_reason.text())
+
+    @Slot()
+    def _review_partial(self) -> None:
+        if self.read is not None and usable(self.read.record):
+            self.show_review(self.read.kind, self.read.record, note=self.tr("This read is not certain: compare every field with the document."), note_role="warn")
+
+    @Slot()
+    def _type_in(self) -> None:
+        kind = self.kind
+        if kind == "passport":
+            record: Record = PassportRecord(status="no_mrz", reason="typed in by hand")
+        else:
+            record = ReceiptRecord(status="incomplete", reason="typed in by hand")
+        if self.read is None:
+            self.read = ReadContext(kind, None, None, None, "hand")
+        self.show_review(kind, record, note=self.tr("Type the fields in from the document."), note_role="muted")
+
+    def show_review(self, kind: str, record: Record | None, note: str = "", note_role: str | None = "muted") -> None:
+        assert record is not None
+        crop = to_qimage(self.read.crop) if self.read is not None and self.read.crop is not None else None
+        has_image = self.read is not None and self.read.image is not None
+        self.review.show_record(
+            kind,
+            record,
+            crop,
+            threshold=self.settings.ocr.confidence_threshold,
+            receipt=self.settings.receipt,
+            remote_available=has_image and self.remote_problem() is None,
+            note=note,
+            note_role=note_role,
+        )
+        self.show_screen(self.review)
+
+    @Slot()
+    def _remote_from_review(self) -> None:
+        from kiosk.ocr.fallback import read_with_fallback
+
+        if self.read is None or self.read.image is None:
+            return
+        kind, image, settings = self.read.kind, self.read.image, self.settings
+        record = self.review.current_record()
+        self.review.set_busy(True, self.tr("Asking the OCR service…"))
+
+        def done(outcome: Any) -> None:
+            if outcome.remote_error_text:
+                self.review.set_busy(False)
+                self.review.set_note(self.tr("The OCR service could not help: {reason}").format(reason=outcome.remote_error_text), "error")
+                return
+            self.show_review(kind, outcome.record, note=self.tr("Merged with the OCR service's read: its fields are marked “OCR service”."), note_role="warn")
+
+        def failed(exc: BaseException) -> None:
+            self.review.set_busy(False)
+            self.review.set_note(self.tr("The OCR service could not help: {reason}").format(reason=error_text(exc)), "error")
+
+        self.runner.run(
+            "net",
+            lambda: read_with_fallback(kind, image, record, settings, operator_asked=True, client=self._remote_client()),
+            self._guard(done),
+            self._guard(failed),
+        )
+
+    # -- confirming ----------------------------------------------------------------------
+
+    @Slot()
+    def confirm_record(self) -> None:
+        record = self.review.current_record()
+        if record is None:
+            return
+        from kiosk.sync.outbox import keeps_image, queue_record
+
+        image = self.read.image if self.read is not None else None
+        settings = self.settings
+        self.review.set_busy(True, self.tr("Saving…"))
+
+        def work() -> str:
+            record.confirm(settings.kiosk.operator, settings.kiosk.id)
+            data = encode_jpeg(image) if keeps_image(settings, record.kind) else None
+            return queue_record(settings, record, data)
+
+        def done(record_id: str) -> None:
+            self.last_saved_id = record_id
+            if self.sync is not None:
+                self.sync.wake()
+            if self.current_screen() is self.review:
+                self.go_home()
+            if settings.sync.target == "none":
+                self.toast.show_message(self.tr("Saved on this kiosk (sync is off)."), "ok")
+            else:
+                self.toast.show_message(self.tr("Saved. The record is queued for sync."), "ok")
+
+        def failed(exc: BaseException) -> None:
+            self.review.set_busy(False)
+            self.review.set_note(self.tr("NOT saved: {reason}. The record is still here: try again.").format(reason=error_text(exc)), "error")
+
+        self.runner.run("disk", work, self._guard(done), self._guard(failed))
+
+    # -- settings and PIN ------------------------------------------------------------------
+
+    def open_settings(self, purpose: str = "settings") -> None:
+        self._new_session()
+        self.capture.stop()
+        self.read = None
+        self.review.clear()
+        self.scan.clear()
+
+        def done(present: bool) -> None:
+            if not present:
+                if purpose == "settings":
+                    self._show_settings(pin_missing=True)
+                else:
+                    self.quit_app()
+                return
+            self.pin.open(purpose)
+            self.show_screen(self.pin)
+
+        def failed(exc: BaseException) -> None:
+            self.pin.open(purpose)
+            self.pin.refused(self.tr("The PIN cannot be checked: {reason}").format(reason=error_text(exc)))
+            self.show_screen(self.pin)
+
+        self.runner.run("disk", has_pin, self._guard(done), self._guard(failed))
+
+    @Slot(str)
+    def _pin_submitted(self, pin: str) -> None:
+        wait = self.throttle.remaining()
+        if wait > 0:
+            self.pin.refused(self.tr("Too many wrong PINs: try again in {seconds} s.").format(seconds=int(wait + 0.999)))
+            return
+        self.pin.checking()
+        purpose = self.pin.purpose
+
+        def done(ok: bool) -> None:
+            if not ok:
+                self.throttle.failed()
+                wait = self.throttle.remaining()
+                if wait > 0:
+                    self.pin.refused(self.tr("Wrong PIN. Locked for {seconds} s.").format(seconds=int(wait + 0.999)))
+                else:
+                    self.pin.refused(self.tr("Wrong PIN."))
+                return
+            self.throttle.succeeded()
+            if purpose == "settings":
+                self._show_settings(pin_missing=False)
+            else:
+                self.quit_app()
+
+        def failed(exc: BaseException) -> None:
+            self.pin.refused(self.tr("The PIN cannot be checked: {reason}").format(reason=error_text(exc)))
+
+        self.runner.run("disk", lambda: verify_pin(pin), self._guard(done), self._guard(failed))
+
+    def _show_settings(self, pin_missing: bool) -> None:
+        self.settings_screen.load(self.settings, kiosk_mode=self.kiosk_mode, camera_override=self.camera_override, pin_missing=pin_missing)
+        self.show_screen(self.settings_screen)
+        self.settings_screen.kiosk.kiosk_id.setFocus()
+
+        def work() -> tuple[dict[str, str], list[tuple[int, str]]]:
+            from kiosk.capture.sources import list_cameras
+            from kiosk.secrets import SECRETS, secret_source
+
+            return {name: secret_source(name) for name in SECRETS}, list_cameras()
+
+        def done(found: tuple[dict[str, str], list[tuple[int, str]]]) -> None:
+            sources, cameras = found
+            self.settings_screen.set_sources(sources)
+            self.settings_screen.set_cameras(cameras)
+
+        self.runner.run("disk", work, self._guard(done))
+
+    def _store(self, settings: Settings, secrets: dict[str, str], pin: str | None) -> Callable[[], Settings]:
+        config_path = self.config_path
+
+        def work() -> Settings:
+            from kiosk.secrets import set_secret
+
+            for name, value in secrets.items():
+                set_secret(name, value)
+            if pin:
+                set_pin(pin)
+            save_settings(settings, config_path)
+            return settings
+
+        return work
+
+    @Slot(object, dict, object)
+    def _save_settings(self, settings: Settings, secrets: dict[str, str], pin: str | None) -> None:
+        def done(saved: Settings) -> None:
+            self.apply_settings(saved)
+            self.go_home()
+            self.toast.show_message(self.tr("Settings saved."), "ok")
+
+        self.runner.run("disk", self._store(settings, secrets, pin), self._guard(done), self._guard(lambda exc: self.settings_screen.saved_failed(error_text(exc))))
+
+    @Slot(object, dict, str)
+    def _finish_first_run(self, settings: Settings, secrets: dict[str, str], pin: str) -> None:
+        def done(saved: Settings) -> None:
+            self.apply_settings(saved)
+            self.go_home()
+            self.toast.show_message(self.tr("This kiosk is set up."), "ok")
+
+        self.runner.run("disk", self._store(settings, secrets, pin), self._guard(done), self._guard(lambda exc: self.first_run.failed(error_text(exc))))
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings at once: models, OCR service client, sync worker, camera, idle time."""
+        old_key = self.models.key
+        self.settings = settings
+        self.idle.set_seconds(settings.ui.idle_seconds)
+        fresh = OcrModels(settings)
+        if fresh.key != old_key:
+            self.models = fresh
+            self._load_models()
+        else:
+            self.models.settings = settings
+        self._reset_remote()
+        self._start_sync()
+        self._check_camera()
+        self.home.set_kiosk(settings.kiosk.id, settings.kiosk.operator)
+
+    def _test(self, what: str, settings: Settings, typed: str | None, tester: Any) -> None:
+        from kiosk.ui.connections import check_remote, check_sync
+
+        tester.set_busy()
+        check = check_remote if what == "remote" else check_sync
+        self.runner.run(
+            "net",
+            lambda: check(settings, typed),
+            self._guard(lambda result: tester.set_result(*result)),
+            self._guard(lambda exc: tester.set_result(False, error_text(exc))),
+        )
+
+    # -- kiosk mode and closing ---------------------------------------------------------------
+
+    def enter_kiosk_mode(self) -> None:
+        self.kiosk_mode = True
+        self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        self.showFullScreen()
+
+    @Slot()
+    def leave_kiosk_mode(self) -> None:
+        self.kiosk_mode = False
+        self.setWindowFlags(Qt.WindowType.Window)
+        self.showMaximized()
+        self.go_home()
+
+    def request_quit(self) -> None:
+        if self.kiosk_mode:
+            self.open_settings("exit")
+        else:
+            self.quit_app()
+
+    @Slot()
+    def quit_app(self) -> None:
+        self._allow_close = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        if self.kiosk_mode and not self._allow_close:
+            event.ignore()
+            self.open_settings("exit")
+            return
+        self.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._new_session()
+        self.status_timer.stop()
+        self.health_timer.stop()
+        self.idle.deactivate()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        self.review.clear()
+        self.scan.clear()
+        self.capture.shutdown()
+        self.runner.shutdown(wait=5.0)
+        sync, self.sync = self.sync, None
+        if sync is not None:
+            threading.Thread(target=sync.stop, name="kiosk-sync-stop", daemon=True).start()
+        remote, self._remote = self._remote, None
+        status_outbox, self._status_outbox = self._status_outbox, None
+        for closeable in (remote, status_outbox):
+            if closeable is not None:
+                threading.Thread(target=closeable.close, daemon=True).start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        if self.toast.isVisible():
+            self.toast.place()
+
+
+def _when(iso: str) -> str:
+    """A timestamp for the home screen: the time today, else the date and time."""
+    try:
+        moment = datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    if moment.date() == datetime.now().astimezone().date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,394 @@
+"""Parts of the settings form, shared by the settings screen and the first-run setup.
+
+Each section shows some settings, writes them into a `Settings` copy with
+`apply(settings)`, and hands over the secrets typed into it with `secrets()`
+(only non-empty ones: an empty secret box keeps what the keyring holds).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.config import ENGINES, REMOTE_POLICIES, Settings
+from kiosk.ui.widgets import Button, label, set_role
+
+
+def form() -> QFormLayout:
+    layout = QFormLayout()
+    layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    layout.setHorizontalSpacing(20)
+    layout.setVerticalSpacing(14)
+    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return layout
+
+
+def narrow(widget: QWidget, width: int = 320) -> QWidget:
+    widget.setMaximumWidth(width)
+    return widget
+
+
+def line_edit(name: str, placeholder: str = "", secret: bool = False) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    if secret:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText)
+    return edit
+
+
+class SecretEdit(QLineEdit):
+    """A password box whose placeholder says whether the keyring already holds the secret."""
+
+    def __init__(self, name: str, secret: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.secret = secret
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.set_source("")
+
+    def set_source(self, source: str) -> None:
+        if source in ("keyring", "environment"):
+            self.setPlaceholderText(self.tr("stored ({source}) - type to replace").format(source=source))
+        elif source.startswith("unavailable"):
+            self.setPlaceholderText(self.tr("no keyring on this machine"))
+        else:
+            self.setPlaceholderText(self.tr("not set"))
+
+
+class TestRow(QWidget):
+    """A "Test connection" button and the answer next to it."""
+
+    clicked = Signal()
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.button = Button(self.tr("Test connection"))
+        self.button.setObjectName(name)
+        self.button.clicked.connect(self.clicked)
+        self.result = label("", "muted")
+        layout.addWidget(self.button)
+        layout.addWidget(self.result, 1)
+
+    def set_busy(self) -> None:
+        self.button.setEnabled(False)
+        self.result.setText(self.tr("Testing…"))
+        set_role(self.result, "muted")
+
+    def set_result(self, ok: bool, text: str) -> None:
+        self.button.setEnabled(True)
+        self.result.setText(("✓ " if ok else "✗ ") + text)
+        set_role(self.result, "ok" if ok else "error")
+
+    def clear(self) -> None:
+        self.button.setEnabled(True)
+        self.result.setText("")
+
+
+class KioskSection(QWidget):
+    def __init__(self, with_idle: bool = True) -> None:
+        super().__init__()
+        layout = form()
+        self.kiosk_id = line_edit("kiosk_id", self.tr("e.g. counter-1"))
+        self.operator = line_edit("operator", self.tr("who works at this kiosk"))
+        layout.addRow(self.tr("Kiosk id"), self.kiosk_id)
+        layout.addRow(self.tr("Operator name"), self.operator)
+        self.idle = QSpinBox()
+        narrow(self.idle)
+        self.idle.setObjectName("idle_seconds")
+        self.idle.setRange(10, 3600)
+        self.idle.setSuffix(" s")
+        if with_idle:
+            layout.addRow(self.tr("Back to start after"), self.idle)
+        else:
+            self.idle.hide()
+        self.setLayout(layout)
+
+    def load(self, settings: Settings) -> None:
+        self.kiosk_id.setText(settings.kiosk.id)
+        self.operator.setText(settings.kiosk.operator)
+        self.idle.setValue(settings.ui.idle_seconds)
+
+    def apply(self, settings: Settings) -> None:
+        settings.kiosk.id = self.kiosk_id.text().strip()
+        settings.kiosk.operator = self.operator.text().strip()
+        settings.ui.idle_seconds = self.idle.value()
+
+
+class CaptureSection(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        layout = form()
+        self.camera = QComboBox()
+        self.camera.setObjectName("camera")
+        self.camera.setEditable(True)
+        self.camera.setToolTip(self.tr("auto, demo, a camera number, a camera name, or an image/video path"))
+        self.timeout = QDoubleSpinBox()
+        narrow(self.timeout)
+        self.timeout.setObjectName("capture_timeout")
+        self.timeout.setRange(2.0, 120.0)
+        self.timeout.setDecimals(0)
+        self.timeout.setSuffix(" s")
+        self.engine = QComboBox()
+        self.engine.setObjectName("engine")
+        self.engine.addItems(list(ENGINES))
+        self.threshold = QDoubleSpinBox()
+        narrow(self.threshold)
+        self.threshold.setObjectName("confidence_threshold")
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setDecimals(2)
+        self.threshold.setToolTip(self.tr("Fields read with less confidence are marked amber (default 0.60)"))
+        self.camera_note = label("", "muted")
+        layout.addRow(self.tr("Camera"), self.camera)
+        layout.addRow("", self.camera_note)
+        layout.addRow(self.tr("Give up reading after"), self.timeout)
+        layout.addRow(self.tr("OCR engine"), self.engine)
+        layout.addRow(self.tr("Confidence threshold"), self.threshold)
+        self.setLayout(layout)
+
+    def set_cameras(self, cameras: list[tuple[int, str]], current: str) -> None:
+        self.camera.clear()
+        self.camera.addItem("auto", "auto")
+        self.camera.addItem("demo", "demo")
+        for index, name in cameras:
+            self.camera.addItem(f"{index}: {name}", str(index))
+        self._select_camera(current)
+
+    def _select_camera(self, value: str) -> None:
+        index = self.camera.findData(value)
+        if index >= 0:
+            self.camera.setCurrentIndex(index)
+        else:
+            self.camera.setEditText(value)
+
+    def load(self, settings: Settings, override: str | None = None) -> None:
+        if self.camera.count() == 0:
+            self.set_cameras([], settings.capture.camera)
+        self._select_camera(settings.capture.camera)
+        self.timeout.setValue(settings.capture.timeout)
+        self.engine.setCurrentText(settings.ocr.engine)
+        self.threshold.setValue(settings.ocr.confidence_threshold)
+        self.camera_note.setText(
+            self.tr("This session uses --camera {spec}.").format(spec=override) if override else ""
+        )
+        self.camera_note.setVisible(bool(override))
+
+    def camera_value(self) -> str:
+        text = self.camera.currentText().strip()
+        data = self.camera.currentData()
+        if data is not None and self.camera.itemText(self.camera.currentIndex()) == text:
+            return str(data)
+        return text or "auto"
+
+    def apply(self, settings: Settings) -> None:
+        settings.capture.camera = self.camera_value()
+        settings.capture.timeout = float(self.timeout.value())
+        settings.ocr.engine = self.engine.currentText()
+        settings.ocr.confidence_threshold = round(float(self.threshold.value()), 2)
+
+
+class RemoteSection(QWidget):
+    test = Signal()
+
+    def __init__(self, with_policy: bool = True) -> None:
+        super().__init__()
+        layout = form()
+        self.url = line_edit("remote_url", "https://ocr.example.org")
+        self.token = SecretEdit("ocr_token", "ocr_token")
+        self.policy = QComboBox()
+        self.policy.setObjectName("remote_policy")
+        names = {
+            "off": self.tr("Off: never"),
+            "manual": self.tr("Manual: when the operator asks"),
+            "auto": self.tr("Automatic: also when the local read fails"),
+        }
+        for policy in REMOTE_POLICIES:
+            self.policy.addItem(names[policy], policy)
+        self.tester = TestRow("test_remote")
+        self.tester.clicked.connect(self.test)
+        layout.addRow(self.tr("Service URL"), self.url)
+        layout.addRow(self.tr("Token"), self.token)
+        if with_policy:
+            layout.addRow(self.tr("Use the service"), self.policy)
+        else:
+            self.policy.hide()
+        layout.addRow("", self.tester)
+        self.setLayout(layout)
+
+    def load(self, settings: Settings) -> None:
+        self.url.setText(settings.remote.url)
+        self.token.clear()
+        self.policy.setCurrentIndex(max(0, self.policy.findData(settings.remote.policy)))
+        self.tester.clear()
+
+    def apply(self, settings: Settings) -> None:
+        settings.remote.url = self.url.text().strip()
+        settings.remote.policy = str(self.policy.currentData())
+
+    def secrets(self) -> dict[str, str]:
+        return {"ocr_token": self.token.text()} if self.token.text() else {}
+
+    def set_sources(self, sources: dict[str, str]) -> None:
+        self.token.set_source(sources.get("ocr_token", ""))
+
+
+class SyncSection(QWidget):
+    test = Signal()
+
+    def __init__(self, with_details: bool = True) -> None:
+        super().__init__()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        top = form()
+        self.target = QComboBox()
+        self.target.setObjectName("sync_target")
+        self.target.addItem(self.tr("None (keep records on this kiosk)"), "none")
+        self.target.addItem("Odoo", "odoo")
+        self.target.addItem("GreenPay", "greenpay")
+        top.addRow(self.tr("Send records to"), self.target)
+        outer.addLayout(top)
+
+        self.pages = QStackedWidget()
+        self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.pages.addWidget(QWidget())
+        odoo_page = QWidget()
+        odoo = form()
+        self.odoo_url = line_edit("odoo_url", "https://odoo.example.org")
+        self.odoo_database = line_edit("odoo_database")
+        self.odoo_login = line_edit("odoo_login")
+        self.odoo_secret = SecretEdit("odoo_secret", "odoo_secret")
+        self.odoo_employee = QSpinBox()
+        narrow(self.odoo_employee, 420)
+        self.odoo_employee.setObjectName("odoo_employee_id")
+        self.odoo_employee.setRange(0, 10**9)
+        self.odoo_employee.setSpecialValueText(self.tr("the login's employee"))
+        self.odoo_product = QSpinBox()
+        narrow(self.odoo_product)
+        self.odoo_product.setObjectName("odoo_product_id")
+        self.odoo_product.setRange(0, 10**9)
+        self.odoo_product.setSpecialValueText(self.tr("none"))
+        odoo.addRow(self.tr("Odoo URL"), self.odoo_url)
+        odoo.addRow(self.tr("Database"), self.odoo_database)
+        odoo.addRow(self.tr("Login"), self.odoo_login)
+        odoo.addRow(self.tr("Password or API key"), self.odoo_secret)
+        if with_details:
+            odoo.addRow(self.tr("Employee id"), self.odoo_employee)
+            odoo.addRow(self.tr("Expense product id"), self.odoo_product)
+        odoo_page.setLayout(odoo)
+        self.pages.addWidget(odoo_page)
+        greenpay_page = QWidget()
+        greenpay = form()
+        self.greenpay_url = line_edit("greenpay_url", "https://greenpay.example.org")
+        self.greenpay_token = SecretEdit("greenpay_token", "greenpay_token")
+        greenpay.addRow(self.tr("GreenPay URL"), self.greenpay_url)
+        greenpay.addRow(self.tr("Token"), self.greenpay_token)
+        greenpay_page.setLayout(greenpay)
+        self.pages.addWidget(greenpay_page)
+        outer.addWidget(self.pages)
+
+        bottom = form()
+        self.tester = TestRow("test_sync")
+        self.tester.clicked.connect(self.test)
+        bottom.addRow("", self.tester)
+        self.retention = QSpinBox()
+        narrow(self.retention)
+        self.retention.setObjectName("retention_days")
+        self.retention.setRange(0, 3650)
+        self.retention.setSuffix(self.tr(" days"))
+        self.store_images = QCheckBox(self.tr("Keep document images (receipts for Odoo always keep theirs)"))
+        self.store_images.setObjectName("store_images")
+        if with_details:
+            bottom.addRow(self.tr("Delete sent records after"), self.retention)
+            bottom.addRow("", self.store_images)
+        outer.addLayout(bottom)
+        outer.addStretch(1)
+        self.target.currentIndexChanged.connect(self._target_changed)
+
+    def _target_changed(self) -> None:
+        target = self.target.currentData()
+        self.pages.setCurrentIndex({"none": 0, "odoo": 1, "greenpay": 2}.get(target, 0))
+        self.tester.setVisible(target != "none")
+        self.tester.clear()
+
+    def load(self, settings: Settings) -> None:
+        self.target.setCurrentIndex(max(0, self.target.findData(settings.sync.target)))
+        self.odoo_url.setText(settings.odoo.url)
+        self.odoo_database.setText(settings.odoo.database)
+        self.odoo_login.setText(settings.odoo.login)
+        self.odoo_secret.clear()
+        self.odoo_employee.setValue(settings.odoo.employee_id)
+        self.odoo_product.setValue(settings.odoo.product_id)
+        self.greenpay_url.setText(settings.greenpay.url)
+        self.greenpay_token.clear()
+        self.retention.setValue(settings.sync.retention_days)
+        self.store_images.setChecked(settings.sync.store_images)
+        self._target_changed()
+
+    def apply(self, settings: Settings) -> None:
+        settings.sync.target = str(self.target.currentData())
+        settings.odoo.url = self.odoo_url.text().strip()
+        settings.odoo.database = self.odoo_database.text().strip()
+        settings.odoo.login = self.odoo_login.text().strip()
+        settings.odoo.employee_id = self.odoo_employee.value()
+        settings.odoo.product_id = self.odoo_product.value()
+        settings.greenpay.url = self.greenpay_url.text().strip()
+        settings.sync.retention_days = self.retention.value()
+        settings.sync.store_images = self.store_images.isChecked()
+
+    def secrets(self) -> dict[str, str]:
+        found = {}
+        if self.odoo_secret.text():
+            found["odoo_secret"] = self.odoo_secret.text()
+        if self.greenpay_token.text():
+            found["greenpay_token"] = self.greenpay_token.text()
+        return found
+
+    def typed_secret(self) -> str | None:
+        """The secret typed for the chosen target (for "Test connection"), if any."""
+        target = self.target.currentData()
+        text = self.odoo_secret.text() if target == "odoo" else self.greenpay_token.text() if target == "greenpay" else ""
+        return text or None
+
+    def set_sources(self, sources: dict[str, str]) -> None:
+        self.odoo_secret.set_source(sources.get("odoo_secret", ""))
+        self.greenpay_token.set_source(sources.get("greenpay_token", ""))
+
+
+class PinFields(QWidget):
+    """A new admin PIN, typed twice (digits only)."""
+
+    def __init__(self, required: bool) -> None:
+        super().__init__()
+        self.required = required
+        layout = form()
+        self.pin = line_edit("new_pin", self.tr("4 to 12 digits") if required else self.tr("leave empty to keep the PIN"), secret=True)
+        self.repeat = line_edit("repeat_pin", self.tr("the same again"), secret=True)
+        for edit in (self.pin, self.repeat):
+            edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhHiddenText)
+            edit.setMaxLength(12)
+        layout.addRow(self.tr("New admin PIN") if not required else self.tr("Admin PIN"), self.pin)
+        layout.addRow(self.tr("Repeat the PIN"), self.repeat)
+        self.setLayout(layout)
+
+    def value(self) -> tuple[str, str]:
+        return self.pin.text(), self.repeat.text()
+
+    def clear(self) -> None:
+        self.pin.clear()
+        self.repeat.clear()
