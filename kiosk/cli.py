@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument("--kiosk", action="store_true", help="the app full-screen without window controls (leaving needs the admin PIN)")
     parser.add_argument("--camera", metavar="SPEC", help="camera for this run: auto, demo, demo:receipt, an index, a name or an image/video path")
+    parser.add_argument(
+        "--self-test", nargs="?", const="onnx", metavar="ENGINES",
+        help="load the OCR engine(s) (onnx, paddle, a comma list or all; default onnx), read a sample passport and receipt headless, print one line and exit 0 or 1",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ocr = commands.add_parser("ocr", help="read the text lines of images")
@@ -83,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from kiosk.selftest import run_self_test
+
+        return run_self_test(args.self_test)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "ocr":
