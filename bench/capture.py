@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,17 +38,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from measure import peak_rss_mb, table
+
 ROOT = Path(__file__).resolve().parents[1]
 SHORT_HOLD = 3.0
 """Seconds the passport is held in the time-to-read phase (then it leaves and comes back)."""
 LONG_HOLD = 20.0
 """Seconds it is held in the sustained phase (longer than that phase)."""
 sys.path.insert(0, str(ROOT))
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def cpu_seconds() -> float:
@@ -224,10 +220,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         ]
         for r in rows
     ]
-    widths = [max(len(cells[i]) for cells in [header, *body]) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *body]]
-    lines.insert(1, "-+-".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return table(header, body)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,7 +32,7 @@ import tempfile
 import time
 from typing import Any, TextIO
 
-from measure import peak_rss_mb, percentile
+from measure import peak_rss_mb, percentile, table
 
 
 def emit(out: TextIO, **fields: Any) -> None:
@@ -108,10 +108,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(cells[i]) for cells in [header, *body]) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *body]]
-    lines.insert(1, "-+-".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return table(header, body)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,17 +37,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, TextIO
 
+from measure import peak_rss_mb, percentile, table
+
 FIELDS = ("total", "date", "vendor", "vendor~")
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)] if ordered else float("nan")
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def normalise_vendor(text: Any) -> str:
@@ -187,10 +177,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             f"{row['peak_rss_mb']:.0f}",
         ]
         body.append(cells)
-    widths = [max(len(cells[i]) for cells in [header, *body]) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip() for cells in [header, *body]]
-    lines.insert(1, "-+-".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return table(header, body)
 
 
 def main(argv: list[str] | None = None) -> None:
