@@ -86,7 +86,11 @@ def test_bad_video_gives_the_hint_and_no_read(engine, videos, effect, hint):
 
 @ONNX
 def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, passport):
-    """Past the quality gate (forced here), a blurred MRZ reads wrong; the consensus must not accept it."""
+    """Past the quality gate (forced here), a blurred MRZ may read wrong; the consensus never accepts a wrong read.
+
+    Widened MRZ rows now often read even this blur right; then the scan may
+    finish, but only with the document's exact lines.
+    """
     from test_capture_videos import blurred
 
     source, frames = demo_frames()
@@ -99,9 +103,11 @@ def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, pa
         quality = meter.assess(frame.image)
         scan.observe(frame, quality)
         scan.analyse(frame, quality, clock=None)  # no gate
-    assert scan.state != DONE
     partial = scan.consensus.result
-    assert not scan.consensus.certain
+    if scan.state == DONE:
+        assert scan.consensus.certain and list(partial.lines) == list(passport.mrz())
+    else:
+        assert not scan.consensus.certain
     assert partial.status != "ok" or list(partial.lines) == list(passport.mrz())
 
 
