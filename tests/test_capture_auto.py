@@ -88,7 +88,7 @@ def test_bad_video_gives_the_hint_and_no_read(engine, videos, effect, hint):
 def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, passport):
     """Past the quality gate (forced here), a blurred MRZ may read wrong; the consensus never accepts a wrong read.
 
-    Widened MRZ rows now often read even this blur right; then the scan may
+    Widened MRZ rows sometimes read even this blur right; then the scan may
     finish, but only with the document's exact lines.
     """
     from test_capture_videos import blurred
@@ -104,11 +104,13 @@ def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, pa
         scan.observe(frame, quality)
         scan.analyse(frame, quality, clock=None)  # no gate
     partial = scan.consensus.result
+    right = list(partial.lines) == list(passport.mrz())
     if scan.state == DONE:
-        assert scan.consensus.certain and list(partial.lines) == list(passport.mrz())
+        assert right
     else:
-        assert not scan.consensus.certain
-    assert partial.status != "ok" or list(partial.lines) == list(passport.mrz())
+        # Blur can make every `<` a `C` and still satisfy the check digits (they do not
+        # cover names): such a read is never accepted, and shows below the threshold.
+        assert right or partial.status != "ok" or partial.confidence < scan.min_confidence
 
 
 @ONNX
@@ -227,7 +229,7 @@ def test_reads_of_two_documents_are_never_mixed(frames):
     second = PassportData(surname="SMITH", given_names="JOHN", number="X1234567", birth_date="850315")
     # the first passport reads with a failing check, leaves, and the second one comes
     analyser = Scripted(parse_mrz(damaged(lines_of(first))), parse_mrz(lines_of(second)))
-    scan = AutoCapture(analyser, steady_frames=1, lost_seconds=0.5)
+    scan = AutoCapture(analyser, steady_frames=1, lost_seconds=0.5, min_confidence=0.0)  # scripted: no OCR confidences
     scan.feed(*frames.next())
     assert analyser.calls == 1 and scan.consensus.frames == 1
     for _ in range(8):  # 0.8 s of empty desk: the first one is gone
@@ -294,7 +296,7 @@ def test_reading_state_while_the_analyser_works(frames):
             gate.wait(5)
             return super().read(image, quality)
 
-    scan = AutoCapture(Slow(parse_mrz(lines_of(PassportData()))), steady_frames=1)
+    scan = AutoCapture(Slow(parse_mrz(lines_of(PassportData()))), steady_frames=1, min_confidence=0.0)  # scripted: no OCR confidences
     frame, quality = frames.next()
     scan.observe(frame, quality)
     worker = threading.Thread(target=scan.analyse, args=(frame, quality))

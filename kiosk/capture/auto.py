@@ -279,7 +279,10 @@ class AutoCapture:
     document counts as steady. `timeout`: seconds from the first observed
     frame (or `start`) to giving up. `min_reads`: passport reads that must have
     gone into a certain consensus (1: one valid read suffices, since every
-    check digit must hold).
+    check digit must hold). `min_confidence`: the consensus must also be at
+    least this confident (the site's confidence threshold): check digits do
+    not cover names, and a blurred MRZ whose fillers all read as `C` can
+    still satisfy every check digit.
     """
 
     def __init__(
@@ -290,6 +293,7 @@ class AutoCapture:
         lost_seconds: float = 1.5,
         min_reads: int = 1,
         start: float | None = None,
+        min_confidence: float = 0.6,
     ) -> None:
         self.analyser = analyser
         self.mode = analyser.mode
@@ -297,6 +301,7 @@ class AutoCapture:
         self.steady_frames = max(1, steady_frames)
         self.lost_seconds = lost_seconds
         self.min_reads = max(1, min_reads)
+        self.min_confidence = min_confidence
         self.start = start
         self._lock = threading.RLock()
         self.state = SEARCHING
@@ -486,6 +491,8 @@ class AutoCapture:
         if not self.consensus.certain or self.consensus.frames < self.min_reads:
             return False
         result = self.consensus.result
+        if result.confidence < self.min_confidence:
+            return False
         agreeing = [guess for lines, guess in self._lines if lines == result.lines]
         if any(GUESSED in c.reason for c in result.corrections):
             return len(agreeing) >= 2

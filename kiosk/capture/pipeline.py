@@ -439,7 +439,12 @@ def create_scan(mode: str, settings=None, engine=None, analyser=None, timeout: f
     if analyser is None:
         analyser = create_analyser(mode, settings, engine)
     steady = 3 if mode == "passport" else 5
-    return AutoCapture(analyser, timeout=settings.capture.timeout if timeout is None else timeout, steady_frames=steady)
+    return AutoCapture(
+        analyser,
+        timeout=settings.capture.timeout if timeout is None else timeout,
+        steady_frames=steady,
+        min_confidence=settings.ocr.confidence_threshold,
+    )
 
 
 def analysis_threads(settings=None) -> int:
