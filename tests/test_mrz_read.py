@@ -76,3 +76,29 @@ def test_scan_passport_command_prints_the_record(passport_file, passport):
     assert out["fields"]["expiry_date"]["value"] == "2032-04-15"
     assert 0 < out["fields"]["surname"]["confidence"] <= 1
     assert out["seconds"] > 0
+
+
+def test_a_doubtful_k_whose_runner_up_is_a_filler_reads_as_filler():
+    from kiosk.ocr.mrz_read import prefer_fillers
+    from kiosk.ocr.types import CharScore, TextLine
+
+    chars = (
+        CharScore("K", 0.95, "<", 0.01),  # a real K: kept
+        CharScore("K", 0.55, "<", 0.40),  # a small filler the recogniser took for K
+        CharScore("<", 0.90, "K", 0.05),
+    )
+    line = TextLine("KK<", 0.8, ((0, 0), (1, 0), (1, 1), (0, 1)), chars)
+    fixed = prefer_fillers(line)
+    assert fixed.text == "K<<"
+    assert fixed.chars[1].confidence == 0.40 and fixed.chars[1].runner_up == "K"
+
+
+def test_the_decoder_reports_each_characters_runner_up(engine):
+    from kiosk.capture.synthetic import passport_page
+
+    page = passport_page()
+    band = page[-130:]
+    lines = engine.read(band, alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+    chars = [c for line in lines for c in line.chars]
+    assert chars and all(c.runner_up and c.runner_up != c.char for c in chars)
+    assert all(0.0 <= c.runner_up_confidence <= c.confidence for c in chars)

@@ -61,20 +61,27 @@ def decode(probs: np.ndarray, charset: tuple[str, ...], alphabet: str | None = N
     """Text and per-character confidence from one line's (T, C) probabilities.
 
     A character's confidence is its highest probability over the time steps
-    it spans.
+    it spans; its runner-up is the likeliest other character at that step.
     """
     scores, symbols = fold_scores(probs, charset, alphabet)
     best = scores.argmax(axis=1)
-    best_p = scores[np.arange(len(best)), best]
+    steps = np.arange(len(best))
+    best_p = scores[steps, best]
+    others = scores.copy()
+    others[:, 0] = -1.0
+    others[steps, best] = -1.0
+    second = others.argmax(axis=1)
+    second_p = others[steps, second]
     chars: list[CharScore] = []
     previous = 0
-    for idx, p in zip(best.tolist(), best_p.tolist()):
+    for idx, p, alt, alt_p in zip(best.tolist(), best_p.tolist(), second.tolist(), second_p.tolist()):
         if idx != 0:
+            candidate = CharScore(symbols[idx], p, symbols[alt], max(0.0, alt_p))
             if idx == previous:
-                last = chars[-1]
-                chars[-1] = CharScore(last.char, max(last.confidence, p))
+                if p > chars[-1].confidence:
+                    chars[-1] = candidate
             else:
-                chars.append(CharScore(symbols[idx], p))
+                chars.append(candidate)
         previous = idx
     return "".join(c.char for c in chars), tuple(chars)
 

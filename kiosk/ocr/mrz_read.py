@@ -124,10 +124,34 @@ monospace; the recogniser, trained on ordinary text, drops characters of it (QAQ
 QA) unless each character gets more of its time steps."""
 
 
+FILLER_LOOKALIKES = frozenset("KCE")
+FILLER_SHARE = 0.1
+"""A K, C or E whose runner-up is `<` with at least this share of its probability is read as `<`."""
+
+
+def prefer_fillers(line: TextLine) -> TextLine:
+    """Small OCR-B fillers look like K to the recogniser; when it nearly chose `<`, take `<`.
+
+    Fillers are the commonest MRZ character, while a K or C the recogniser
+    doubts this much against `<` is rare; the parser's check digits still
+    decide, and names, which no check digit covers, keep their capped confidence.
+    """
+    chars = tuple(
+        CharScore("<", c.runner_up_confidence, c.char, c.confidence)
+        if c.char in FILLER_LOOKALIKES and c.runner_up == "<" and c.runner_up_confidence >= FILLER_SHARE * c.confidence
+        else c
+        for c in line.chars
+    )
+    if chars == line.chars:
+        return line
+    return TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
+
+
 def recognise_rows(engine: OcrEngine, crops: list[np.ndarray]) -> list[TextLine]:
     """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again."""
     wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
-    return reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
+    lines = reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
+    return [prefer_fillers(line) for line in lines]
 
 
 def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:

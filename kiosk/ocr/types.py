@@ -15,8 +15,12 @@ MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 @dataclass(frozen=True)
 class CharScore:
+    """One decoded character, its probability, and the recogniser's second choice at that step."""
+
     char: str
     confidence: float
+    runner_up: str = ""
+    runner_up_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
