@@ -29,6 +29,7 @@ from kiosk.ocr.mrz_correct import (
     Correction,
     Grid,
     Pos,
+    fix_document_code_filler,
     fix_name,
     fix_state_code,
     force_digits,
@@ -60,8 +61,6 @@ FAILED_CHECK_CAP = 0.3
 """A field whose check digit fails (or that is otherwise invalid) is never more confident than this."""
 CHECK_SWAP_CAP = 0.5
 """A field corrected only by a check-digit swap is never more confident than this (see mrz_correct)."""
-NO_SEPARATOR_CAP = 0.5
-"""A name field without the `<<` between surname and given names is never more confident than this."""
 CORRECTION_FACTOR = 0.9
 """Each corrected character in a field multiplies its confidence by this."""
 
@@ -329,7 +328,7 @@ def parse_mrz(
     layout = detect_format(text)
     if layout is None:
         return _no_mrz(text, _shape_reason(text))
-    grid = Grid(text)
+    grid = Grid(text, _runner_ups(lines, confidences))
     ambiguities = []
     if correct:
         ambiguities = _correct(grid, LAYOUTS[layout])
@@ -417,6 +416,20 @@ def _prepare(
     return tuple(texts), (tuple(scores) if confidences is not None else None)
 
 
+def _runner_ups(lines: Sequence[str], confidences: Sequence[Sequence[CharScore]] | None) -> dict[Pos, tuple[str, float]]:
+    """Each cleaned position's second choice and its share of the first choice's probability."""
+    if confidences is None:
+        return {}
+    out: dict[Pos, tuple[str, float]] = {}
+    kept = [(line, scores) for line, scores in zip(lines, confidences) if line.strip()]
+    for row, (line, scores) in enumerate(kept):
+        start = len(line) - len(line.lstrip())
+        for i, score in enumerate(scores[start : start + len(line.strip())]):
+            if score.runner_up and score.confidence > 0:
+                out[(row, i)] = (score.runner_up, score.runner_up_confidence / score.confidence)
+    return out
+
+
 def _shape_reason(lines: Sequence[str]) -> str:
     lengths = ", ".join(str(len(line)) for line in lines)
     return f"{len(lines)} line(s) of length {lengths}; an MRZ is 3 lines of 30, or 2 lines of 36 or 44"
@@ -471,6 +484,7 @@ def _number_plan(grid: Grid, layout: Layout) -> NumberPlan:
 def _correct(grid: Grid, layout: Layout) -> list[Ambiguity]:
     """Fix what position rules prove, then what check digits prove; return what stays ambiguous."""
     force_letters(grid, _positions(layout.document_type), "document_type")
+    fix_document_code_filler(grid, _positions(layout.document_type)[1])
     ambiguities = [
         fix_state_code(grid, _positions(layout.issuing_state), "issuing_country", is_state_code),
         fix_state_code(grid, _positions(layout.nationality), "nationality", is_state_code),
@@ -562,12 +576,11 @@ class _Context:
     ambiguous: frozenset[str]
 
     def make(
-        self, name: str, value: str | None, positions: Sequence[Pos], reason: str = "", cap: float = 1.0
+        self, name: str, value: str | None, positions: Sequence[Pos], reason: str = ""
     ) -> MrzField:
-        """`cap` bounds the confidence of a value that is valid but doubtful."""
         raw = "".join(self.raw[line][i] for line, i in positions)
         valid = not reason
-        confidence = min(self._confidence(positions, valid), cap)
+        confidence = self._confidence(positions, valid)
         return MrzField(name, value, raw, confidence, valid, reason, tuple(positions))
 
     def _confidence(self, positions: Sequence[Pos], valid: bool) -> float:
@@ -665,21 +678,23 @@ def _names(ctx: _Context, layout: Layout) -> tuple[MrzField, MrzField]:
     positions = _positions(layout.name)
     text = ctx.grid.text(positions)
     split = text.find("<<")
-    cap = 1.0
-    if split < 0:
-        # Legal only for a surname that fills the field; far more often a `<<` misread as `K<`.
-        split, cap = len(text), NO_SEPARATOR_CAP
+    no_separator = split < 0
+    if no_separator:
+        split = len(text)
     surname_at, given_at = positions[:split], positions[split + 2 :]
     given_text = text[split + 2 :]
     given, _, rest = given_text.partition("<<")
     surname = _words(text[:split])
     surname_reason = "no surname" if not surname else _letters_reason(text[:split])
+    if no_separator and not surname_reason:
+        # Legal only for a surname that fills the field; far more often fillers misread as letters.
+        surname_reason = "no << after the surname: fillers may be misread as letters"
     given_reason = _letters_reason(given)
     if not given_reason and rest.strip("<"):
         given_reason = "characters after the end of the name"
     return (
-        ctx.make("surname", surname, surname_at, surname_reason, cap),
-        ctx.make("given_names", _words(given), given_at, given_reason, cap),
+        ctx.make("surname", surname, surname_at, surname_reason),
+        ctx.make("given_names", _words(given), given_at, given_reason),
     )
 
 

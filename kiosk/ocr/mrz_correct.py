@@ -6,9 +6,12 @@ Two kinds of proof are accepted:
   check digits are digits, so an `O` there can only be a `0`; state codes and
   names are letters, so a `0` there is an `O`.
 - check digit: in alphanumeric fields (document number, optional data) both
-  classes are legal, so a swap is made only when exactly one single-character
-  swap among the known confusions makes the field's check digit hold. When
-  several do, nothing is changed and the ambiguity is reported. This proof is
+  classes are legal, so swaps among the known confusions are made only when
+  one set of them (one swap, or two) is likelier than every other set that
+  makes the field's check digit hold (`swap_cost`: the recogniser's own
+  second choice is likely; O for 0 cannot be ruled out; anything else is
+  unlikely). When several are equally likely, nothing is changed and the
+  ambiguity is reported. This proof is
   weaker than it looks: a misread outside the known confusions (L read as X)
   leaves about one other swap in ten passing the check by chance, and the
   composite check digit weighs the document number the same way. So a field
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import product
+from itertools import combinations, product
 
 from kiosk.ocr.icao import check_holds
 
@@ -83,11 +86,21 @@ class Ambiguity:
 
 
 class Grid:
-    """The MRZ lines as mutable characters, recording every change."""
+    """The MRZ lines as mutable characters, recording every change.
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    `runner_ups` holds, where the recogniser gave one, each position's
+    second choice and its share of the first choice's probability.
+    """
+
+    def __init__(self, lines: Sequence[str], runner_ups: dict[Pos, tuple[str, float]] | None = None) -> None:
         self.rows = [list(line) for line in lines]
         self.corrections: list[Correction] = []
+        self.runner_ups = runner_ups or {}
+
+    def supported(self, pos: Pos, char: str) -> bool:
+        """Whether the recogniser itself nearly read `char` at `pos`."""
+        runner_up, share = self.runner_ups.get(pos, ("", 0.0))
+        return runner_up == char and share >= SUPPORT_SHARE
 
     def char(self, pos: Pos) -> str:
         return self.rows[pos[0]][pos[1]]
@@ -170,6 +183,18 @@ def fix_state_code(
     return None
 
 
+def fix_document_code_filler(grid: Grid, pos: Pos) -> None:
+    """The document code's second character: a K, C or E the recogniser nearly read as `<` is `<`.
+
+    `P<`, `I<` and `V<` are by far the commonest codes, so when the
+    recogniser had `<` as its second choice at all, `<` is the likelier
+    reading. No check digit covers it: it is kept only when all hold.
+    """
+    runner_up, share = grid.runner_ups.get(pos, ("", 0.0))
+    if grid.char(pos) in FILLER_LOOKALIKES and runner_up == "<" and share > 0:
+        grid.change(pos, "<", "document_type: < nearly read, and commoner than a letter here")
+
+
 def fix_name(grid: Grid, positions: Sequence[Pos], field: str) -> None:
     """Names hold letters only; after the name ends, `<` misread as K/C/E/L goes back to `<`.
 
@@ -178,6 +203,10 @@ def fix_name(grid: Grid, positions: Sequence[Pos], field: str) -> None:
     can only be the padding.
     """
     force_letters(grid, positions, field)
+    text = grid.text(positions)
+    for start, end in filler_words(text):
+        for i in range(start, end):
+            grid.change(positions[i], "<", f"{field}: fillers read as one repeated letter")
     text = grid.text(positions)
     separator = text.find("<<")
     if separator < 0:
@@ -190,6 +219,16 @@ def fix_name(grid: Grid, positions: Sequence[Pos], field: str) -> None:
             grid.change(positions[i], "<", f"{field}: filler after the name")
 
 
+def filler_words(text: str) -> list[tuple[int, int]]:
+    """Spans of name words that are one filler look-alike repeated (`CCCCC`, `KK`): no name is spelt so."""
+    spans, start = [], 0
+    for word in text.split("<"):
+        if len(word) >= 2 and len(set(word)) == 1 and word[0] in FILLER_LOOKALIKES:
+            spans.append((start, start + len(word)))
+        start += len(word) + 1
+    return spans
+
+
 def prove_by_check(
     grid: Grid,
     field: str,
@@ -199,36 +238,86 @@ def prove_by_check(
     *,
     filler_when_empty: bool = False,
 ) -> Ambiguity | None:
-    """Apply the single confusion swap in `free` that makes the check digit hold, if it is the only one.
+    """Apply the likeliest set of confusion swaps in `free` that makes the check digit hold, if it alone is likeliest.
 
     `data` is everything the check digit covers; `free` lists the alphanumeric
     segments in it whose characters may be swapped (each segment is one field,
-    for the filler-run rule). Does nothing when the check already holds or no
-    swap makes it hold.
+    for the filler-run rule). Candidates are single swaps and pairs of swaps,
+    ranked by `swap_cost` (at most `MAX_SWAP_COST` in all). When several candidates share the lowest cost, the
+    field is left as read and the ambiguity reported. Does nothing when the
+    check already holds or no candidate makes it hold.
     """
     if grid.holds(data, check, filler_when_empty):
         return None
-    found = []
-    for segment in free:
-        text = grid.text(segment)
-        for i, pos in enumerate(segment):
-            for alternative in swaps(text, i):
-                grid.rows[pos[0]][pos[1]] = alternative
-                if grid.holds(data, check, filler_when_empty):
-                    reason = f"{field}: only swap that makes the check digit hold"
-                    found.append(Correction(pos[0], pos[1], text[i], alternative, reason))
-                grid.rows[pos[0]][pos[1]] = text[i]
-    if len(found) == 1:
-        fix = found[0]
-        grid.change((fix.line, fix.position), fix.to_char, fix.reason, proof="check")
+    options = [
+        (pos, alternative, swap_cost(grid, pos, alternative))
+        for segment in free
+        for i, pos in enumerate(segment)
+        for alternative in swaps(grid.text(segment), i)
+    ]
+    options = [option for option in options if option[2] <= MAX_SWAP_COST]
+    found: list[tuple[int, tuple[tuple[Pos, str], ...]]] = []
+    for size in (1, 2):
+        for combo in combinations(options, size):
+            if len({pos for pos, _, _ in combo}) < size:
+                continue
+            cost = sum(c for _, _, c in combo)
+            if cost > MAX_SWAP_COST or (found and cost > min(f[0] for f in found)):
+                continue
+            changes = tuple((pos, alternative) for pos, alternative, _ in combo)
+            if _holds_with(grid, changes, data, check, filler_when_empty):
+                found.append((cost, changes))
+    if not found:
         return None
-    if len(found) > 1:
-        candidates = tuple(
-            Correction(c.line, c.position, c.from_char, c.to_char, f"{field}: makes the check digit hold")
-            for c in found
-        )
-        return Ambiguity(field, candidates, f"{field}: {len(found)} different swaps make the check digit hold")
-    return None
+    lowest = min(cost for cost, _ in found)
+    best = [changes for cost, changes in found if cost == lowest]
+    if len(best) == 1:
+        reason = f"{field}: only likeliest swap that makes the check digit hold"
+        for pos, alternative in best[0]:
+            grid.change(pos, alternative, reason, proof="check")
+        return None
+    candidates = tuple(
+        Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: makes the check digit hold")
+        for changes in best
+        for pos, alternative in changes
+    )
+    return Ambiguity(field, candidates, f"{field}: {len(best)} equally likely swaps make the check digit hold")
+
+
+INDISTINCT = frozenset({("O", "0"), ("0", "O")})
+"""Pairs the recogniser cannot tell apart in OCR-B: the letter O and the digit 0 differ by a few percent in height."""
+SUPPORT_SHARE = 0.05
+"""A swap to the recogniser's own second choice, with at least this share of its first, counts as likely."""
+MAX_SWAP_COST = 4
+"""One unlikely swap, or two that the image cannot rule out: more fits a modulo-10 check digit by chance too often."""
+
+
+def swap_cost(grid: Grid, pos: Pos, alternative: str) -> int:
+    """How unlikely a swap is: 1 the recogniser's own runner-up, 2 one the image cannot rule out, 4 any other.
+
+    "Cannot rule out" is O for 0 and back, or a filler for its look-alike in
+    a run of fillers. One unlikely swap ties with two that cannot be ruled
+    out and is then not applied: with O/0 misread at random, a single Q or D
+    that happens to satisfy a modulo-10 check digit is no proof.
+    """
+    read = grid.char(pos)
+    if grid.supported(pos, alternative):
+        return 1
+    if (read, alternative) in INDISTINCT or alternative == "<":
+        return 2
+    return 4
+
+
+def _holds_with(
+    grid: Grid, changes: Sequence[tuple[Pos, str]], data: Sequence[Pos], check: Pos, filler_when_empty: bool
+) -> bool:
+    saved = [(pos, grid.char(pos)) for pos, _ in changes]
+    for pos, alternative in changes:
+        grid.rows[pos[0]][pos[1]] = alternative
+    holds = grid.holds(data, check, filler_when_empty)
+    for pos, char in saved:
+        grid.rows[pos[0]][pos[1]] = char
+    return holds
 
 
 def swaps(text: str, i: int) -> str:

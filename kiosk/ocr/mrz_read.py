@@ -9,6 +9,7 @@ detector are joined again. The best-validated result wins.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -16,7 +17,7 @@ import numpy as np
 
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
-from kiosk.ocr.mrz_locate import MrzLocator, text_line_quads
+from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
@@ -27,7 +28,7 @@ STATUS_RANK = {"ok": 2, "invalid": 1, "no_mrz": 0}
 @dataclass(frozen=True)
 class MrzRead:
     result: MrzResult
-    path: str  # which attempt gave it: "band", "band-detect", "page", "none"
+    path: str  # which attempt gave it: "band", "lines", "band-detect", "page" (+ "-turned"), "none"
     seconds: float
 
 
@@ -39,11 +40,15 @@ def better(a: MrzResult, b: MrzResult | None) -> bool:
 
 
 def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
-    """Vertical extents of text rows in an upright band, from its dark-ink profile."""
+    """Vertical extents of text rows in an upright band, from how often ink and paper alternate along each row.
+
+    Counting alternations rather than dark pixels keeps a strip of dark desk
+    or a shadow inside the band from passing for a text row.
+    """
     grey = cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)
     grey = cv2.GaussianBlur(grey, (3, 3), 0)
     _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    profile = ink.sum(axis=1).astype(np.float32)
+    profile = np.abs(np.diff(ink.astype(np.int16), axis=1)).sum(axis=1).astype(np.float32)
     if profile.max() <= 0:
         return []
     on = profile > 0.25 * np.percentile(profile, 95)
@@ -237,25 +242,34 @@ class MrzReader:
         self.locator = locator or MrzLocator()
 
     def read(self, image: np.ndarray) -> MrzRead:
-        """The best read; a page turned by 90 degrees is tried both ways when nothing is found upright.
+        """The best read: fast paths first in each orientation, the OCR detector last.
 
-        The turned tries skip the OCR detector (the slow part): the
-        segmentation model and the line finder already cope with turns, so
-        those tries only matter for pages they did not see.
+        The fast paths (the segmentation model's band cut into ink rows, the
+        classical line finder) are tried upright and, when they find nothing,
+        on the page turned by 90 degrees either way. Only when none of them
+        gives a valid MRZ does the OCR detector (the slow part) read the band
+        and the whole page, in the orientation where the best read came from.
         """
         started = time.perf_counter()
         image = limit_size(image)
-        best, path = self._read_upright(image)
-        if best.status == "no_mrz":
+        best, path, band = self._read_fast(image)
+        where = image
+        if best is None:
             for turn in (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE):
-                result, turned_path = self._read_upright(cv2.rotate(image, turn), detect=False)
-                if better(result, best):
-                    best, path = result, f"{turned_path}-turned"
-                if best.status != "no_mrz":
+                turned = cv2.rotate(image, turn)
+                result, turned_path, turned_band = self._read_fast(turned)
+                if result is not None and better(result, best):
+                    best, path, band, where = result, f"{turned_path}-turned", turned_band, turned
                     break
-        return MrzRead(best, path, time.perf_counter() - started)
+        if best is None or not best.ok:
+            turned = path.endswith("-turned")
+            for result, detect_path in self._read_detected(where, band):
+                if better(result, best):
+                    best, path = result, detect_path + ("-turned" if turned else "")
+        return MrzRead(best if best is not None else parse_mrz([]), path, time.perf_counter() - started)
 
-    def _read_upright(self, image: np.ndarray, detect: bool = True) -> tuple[MrzResult, str]:
+    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
+        """The band (either way up) and the line finder; stops at the first valid read."""
         best: MrzResult | None = None
         path = "none"
         band = self.locator.locate(image)
@@ -265,31 +279,44 @@ class MrzReader:
                 if result is not None and better(result, best):
                     best, path = result, "band"
                 if best is not None and best.ok:
-                    return best, path
+                    return best, path, band
         result = self._read_line_quads(image)
         if result is not None and better(result, best):
             best, path = result, "lines"
-        if (best is not None and best.ok) or not detect:
-            return (best if best is not None else parse_mrz([])), path
+        if best is not None and best.status == "no_mrz":
+            best = None
+        return best, path, band
+
+    def _read_detected(self, image: np.ndarray, band: MrzBand | None) -> Iterator[tuple[MrzResult, str]]:
+        """The OCR detector's rows in the band, then on the whole page unless the band gave a valid read."""
         if band is not None:
             result = best_parse(detected_rows(self.engine, band.crop))
-            if result is not None and better(result, best):
-                best, path = result, "band-detect"
-        if best is None or not best.ok:
-            result = best_parse(detected_rows(self.engine, enlarge_small(image)))
-            if result is not None and better(result, best):
-                best, path = result, "page"
-        return (best if best is not None else parse_mrz([])), path
+            if result is not None:
+                yield result, "band-detect"
+                if result.ok:
+                    return
+        result = best_parse(detected_rows(self.engine, enlarge_small(image)))
+        if result is not None:
+            yield result, "page"
 
     def _read_line_quads(self, image: np.ndarray) -> MrzResult | None:
-        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom."""
+        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down)."""
         quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
             return None
         crops = [crop_quad(image, quad) for quad in quads]
-        lines = recognise_rows(self.engine, crops)
-        rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
-        return best_parse(rows)
+        best = None
+        for turned in (False, True):
+            if turned:
+                crops, quads = [cv2.rotate(c, cv2.ROTATE_180) for c in crops[::-1]], quads[::-1]
+            lines = recognise_rows(self.engine, crops)
+            rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
+            result = best_parse(rows)
+            if result is not None and better(result, best):
+                best = result
+            if best is not None and best.ok:
+                break
+        return best
 
     def read_band(self, band: np.ndarray) -> MrzResult | None:
         """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows)."""
