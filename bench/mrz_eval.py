@@ -81,6 +81,8 @@ def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str, dump:
             "seconds": seconds,
             "read": list(result.lines),
             "confidence": result.confidence,
+            "field_confidence": {f.name: f.confidence for f in result.fields},
+            "corrections": [c.to_json() for c in result.corrections],
         })
     if dump is not None:
         dump.write_text("".join(json.dumps(r) + "\n" for r in rows))

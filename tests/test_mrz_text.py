@@ -617,3 +617,12 @@ def test_a_document_code_k_nearly_read_as_filler_is_a_filler():
     sure = [CharScore(c, 0.9) for c in line1]
     result = parse_mrz([line1, line2], [sure, [CharScore(c, 0.9) for c in line2]])
     assert result.value("document_type") == "PK"
+
+
+def test_a_filler_look_alike_three_times_in_a_name_is_not_accepted():
+    # The `<<` after ERIKSSON read as CC, next to the C of CHIMAMANDA; every check digit holds.
+    lines = ["V<NGAERIKSSONCCCHIMAMANDA<<<<<<<<<<<", "VJKFZ9B2I4PNG7209112<2612041<<<<<<<<"]
+    result = parse_mrz(lines)
+    assert result.all_check_digits_valid
+    assert result.status == "invalid"
+    assert "CCC" in result.field("surname").reason

@@ -19,6 +19,7 @@ them, never log them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -703,7 +704,12 @@ def _words(text: str) -> str:
 
 
 def _letters_reason(text: str) -> str:
-    return "" if all(c.isalpha() or c == "<" for c in text) else "name contains digits"
+    if not all(c.isalpha() or c == "<" for c in text):
+        return "name contains digits"
+    tripled = re.search(r"([KCEL])\1\1", text)
+    if tripled:
+        return f"{tripled.group()} in a name: fillers may be misread as letters"
+    return ""
 
 
 def _number(ctx: _Context, plan: NumberPlan) -> MrzField:
