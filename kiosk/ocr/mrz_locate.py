@@ -53,7 +53,9 @@ class MrzLocator:
             raise EngineError(f"MRZ segmentation model missing: {path}; reinstall fastmrz==2.1.2")
         options = ort.SessionOptions()
         options.log_severity_level = 4
-        options.enable_cpu_mem_arena = False
+        # Unlike the recogniser's, this network's fixed-size run is a third faster with the
+        # memory arena (0.22 -> 0.14 s on 2 cores) for about 120 MB more peak memory.
+        options.enable_cpu_mem_arena = True
         if threads > 0:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
