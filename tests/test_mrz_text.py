@@ -626,3 +626,36 @@ def test_a_filler_look_alike_three_times_in_a_name_is_not_accepted():
     assert result.all_check_digits_valid
     assert result.status == "invalid"
     assert "CCC" in result.field("surname").reason
+
+
+def _number_with_two_o(read_as: str) -> list[str]:
+    truth = td3_lines(
+        document_type="P", issuing_state="GBR", surname="ERIKSSON", given_names="LUCAS", number="L52OOBXK3",
+        nationality="GBR", birth_date="820226", sex="F", expiry_date="270614", personal_number="",
+    )
+    return [truth[0], truth[1].replace("L52OOBXK3", read_as)]
+
+
+def test_two_o_read_as_zero_cancel_in_the_check_digit_and_a_contesting_reader_makes_it_ambiguous():
+    # O is worth 24, 0 is 0; at weights 7 and 3 the difference is 240, nothing modulo 10.
+    lines = _number_with_two_o("L5200BXK3")
+    assert parse_mrz(lines).status == "ok"  # alone, nothing says the read is wrong
+    contested = [
+        [CharScore(c, 0.9) for c in lines[0]],
+        [CharScore(c, 0.9, "O", 0.85) if i in (3, 4) else CharScore(c, 0.9) for i, c in enumerate(lines[1])],
+    ]
+    result = parse_mrz(lines, contested)
+    assert result.status == "invalid"
+    assert not result.field("document_number").valid
+    (ambiguity,) = result.ambiguities
+    assert {(c.position, c.to_char) for c in ambiguity.candidates} == {(3, "O"), (4, "O")}
+
+
+def test_one_contested_character_does_not_unsettle_a_check_digit_that_holds():
+    lines = _number_with_two_o("L52OOBXK3")
+    scores = [
+        [CharScore(c, 0.9) for c in lines[0]],
+        [CharScore(c, 0.9, "0", 0.85) if i == 3 else CharScore(c, 0.9) for i, c in enumerate(lines[1])],
+    ]
+    result = parse_mrz(lines, scores)
+    assert result.status == "ok" and result.value("document_number") == "L52OOBXK3"

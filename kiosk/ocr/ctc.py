@@ -10,6 +10,7 @@ upper case is allowed (the MRZ alphabet).
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -73,16 +74,21 @@ def decode(probs: np.ndarray, charset: tuple[str, ...], alphabet: str | None = N
     second = others.argmax(axis=1)
     second_p = others[steps, second]
     chars: list[CharScore] = []
+    spans: list[list[int]] = []
     previous = 0
-    for idx, p, alt, alt_p in zip(best.tolist(), best_p.tolist(), second.tolist(), second_p.tolist()):
+    for t, (idx, p, alt, alt_p) in enumerate(zip(best.tolist(), best_p.tolist(), second.tolist(), second_p.tolist())):
         if idx != 0:
             candidate = CharScore(symbols[idx], p, symbols[alt], max(0.0, alt_p))
             if idx == previous:
+                spans[-1][1] = t
                 if p > chars[-1].confidence:
                     chars[-1] = candidate
             else:
                 chars.append(candidate)
+                spans.append([t, t])
         previous = idx
+    steps_total = max(len(best), 1)
+    chars = [replace(c, position=((a + b) / 2 + 0.5) / steps_total) for c, (a, b) in zip(chars, spans)]
     return "".join(c.char for c in chars), tuple(chars)
 
 

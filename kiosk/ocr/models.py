@@ -1,4 +1,4 @@
-"""Where the PP-OCRv4 weights are: inside installed PyPI packages, never downloaded."""
+"""Where the models are: PP-OCRv4 and FastMRZ inside installed PyPI packages, never downloaded; the MRZ cell classifier trained at setup."""
 
 from __future__ import annotations
 
@@ -42,9 +42,14 @@ def fastmrz_segmentation_model() -> Path:
     return root / "model" / "mrz_seg.onnx"
 
 
+MRZ_CELLS_MODEL = Path(__file__).resolve().parents[2] / "resources" / "models" / "mrz_cells.npz"
+"""The one model made here: trained from the OCR-B font by `python -m kiosk.ocr.mrz_cells_train`
+(scripts/setup.sh runs it, packaging bundles it); never downloaded, never in git."""
+
+
 def missing_models(include_paddle: bool = True) -> list[str]:
     """One line per expected model file that is not installed."""
-    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model()]
+    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), MRZ_CELLS_MODEL]
     if include_paddle and _package_dir("paddle") is not None:
         expected += list(paddle_model_dirs().values())
     return [f"model missing: {path}" for path in expected if not path.exists()]

@@ -244,11 +244,11 @@ def prove_by_check(
     segments in it whose characters may be swapped (each segment is one field,
     for the filler-run rule). Candidates are single swaps and pairs of swaps,
     ranked by `swap_cost` (at most `MAX_SWAP_COST` in all). When several candidates share the lowest cost, the
-    field is left as read and the ambiguity reported. Does nothing when the
-    check already holds or no candidate makes it hold.
+    field is left as read and the ambiguity reported. Does nothing when no
+    candidate makes it hold; when the check already holds, see `contested_pair`.
     """
     if grid.holds(data, check, filler_when_empty):
-        return None
+        return contested_pair(grid, field, data, check, free, filler_when_empty)
     options = [
         (pos, alternative, swap_cost(grid, pos, alternative))
         for segment in free
@@ -284,6 +284,35 @@ def prove_by_check(
     return Ambiguity(field, candidates, f"{field}: {len(best)} equally likely swaps make the check digit hold")
 
 
+def contested_pair(
+    grid: Grid, field: str, data: Sequence[Pos], check: Pos, free: Sequence[Sequence[Pos]], filler_when_empty: bool
+) -> Ambiguity | None:
+    """A check digit that holds as read and also with two contested characters swapped proves neither reading.
+
+    Contested means a runner-up with at least `CONTESTED_SHARE` of the read
+    character's probability: the recogniser torn, or the cell classifier
+    confidently seeing another character (`mrz_cells.contest`). Two O read
+    as 0 at weights 7 and 3 cancel in the modulo-10 sum, so a number can
+    hold its check digit with both wrong.
+    """
+    options = [
+        (pos, runner_up)
+        for segment in free
+        for pos in segment
+        for runner_up, share in [grid.runner_ups.get(pos, ("", 0.0))]
+        if share >= CONTESTED_SHARE and runner_up not in ("", "<")
+    ]
+    for pair in combinations(options, 2):
+        if _holds_with(grid, pair, data, check, filler_when_empty):
+            candidates = tuple(
+                Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
+                for pos, alternative in pair
+            )
+            return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with two contested characters swapped")
+    return None
+
+
+CONTESTED_SHARE = 0.5
 INDISTINCT = frozenset({("O", "0"), ("0", "O")})
 """Pairs the recogniser cannot tell apart in OCR-B: the letter O and the digit 0 differ by a few percent in height."""
 SUPPORT_SHARE = 0.05

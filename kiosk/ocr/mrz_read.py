@@ -17,6 +17,7 @@ import numpy as np
 
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
+from kiosk.ocr.mrz_cells import CellClassifier, default_classifier, second_opinion
 from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
@@ -142,7 +143,7 @@ def prefer_fillers(line: TextLine) -> TextLine:
     decide, and names, which no check digit covers, keep their capped confidence.
     """
     chars = tuple(
-        CharScore("<", c.runner_up_confidence, c.char, c.confidence)
+        CharScore("<", c.runner_up_confidence, c.char, c.confidence, c.position)
         if c.char in FILLER_LOOKALIKES and c.runner_up == "<" and c.runner_up_confidence >= FILLER_SHARE * c.confidence
         else c
         for c in line.chars
@@ -168,10 +169,16 @@ def with_paper_margin(crop: np.ndarray, margin: int) -> np.ndarray:
     return cv2.copyMakeBorder(crop, margin, margin, 0, 0, cv2.BORDER_CONSTANT, value=paper)
 
 
-def recognise_rows(engine: OcrEngine, crops: list[np.ndarray]) -> list[TextLine]:
-    """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again."""
+def recognise_rows(engine: OcrEngine, crops: list[np.ndarray], cells: CellClassifier | None = None) -> list[TextLine]:
+    """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again.
+
+    With a cell classifier, full-width rows also get its opinion (`mrz_cells.second_opinion`).
+    """
     wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
     lines = reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
+    if cells is not None:
+        widths = {w for w, _ in LINE_WIDTHS}
+        lines = [second_opinion(cells, c, l) if len(l.text) in widths else l for c, l in zip(crops, lines)]
     return [prefer_fillers(line) for line in lines]
 
 
@@ -253,9 +260,12 @@ def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
 class MrzReader:
     """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
 
-    def __init__(self, engine: OcrEngine, locator: MrzLocator | None = None) -> None:
+    def __init__(
+        self, engine: OcrEngine, locator: MrzLocator | None = None, cells: CellClassifier | None = None
+    ) -> None:
         self.engine = engine
         self.locator = locator or MrzLocator()
+        self.cells = cells if cells is not None else default_classifier()
 
     def read(self, image: np.ndarray) -> MrzRead:
         """The best read: fast paths first in each orientation, the OCR detector last.
@@ -325,7 +335,7 @@ class MrzReader:
         for turned in (False, True):
             if turned:
                 crops, quads = [cv2.rotate(c, cv2.ROTATE_180) for c in crops[::-1]], quads[::-1]
-            lines = recognise_rows(self.engine, crops)
+            lines = recognise_rows(self.engine, crops, self.cells)
             rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
             result = best_parse(rows)
             if result is not None and better(result, best):
@@ -342,10 +352,10 @@ class MrzReader:
         tallest = max(b - a for a, b in rows)
         pad = max(2, int(0.15 * tallest))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        result = best_parse(recognise_rows(self.engine, crops))
+        result = best_parse(recognise_rows(self.engine, crops, self.cells))
         if result is not None and not result.ok:
             margin = int(PAPER_MARGIN * tallest)
-            again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops]))
+            again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
             if again is not None and better(again, result):
                 result = again
         return result

@@ -15,12 +15,17 @@ MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 @dataclass(frozen=True)
 class CharScore:
-    """One decoded character, its probability, and the recogniser's second choice at that step."""
+    """One decoded character, its probability, and the recogniser's second choice at that step.
+
+    `position` is where along the line the recogniser saw it, as a share of
+    the line's width (-1 when not known).
+    """
 
     char: str
     confidence: float
     runner_up: str = ""
     runner_up_confidence: float = 0.0
+    position: float = -1.0
 
 
 @dataclass(frozen=True)
