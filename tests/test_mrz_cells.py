@@ -102,15 +102,16 @@ def one_hot(text: str, sure: float = 0.97) -> np.ndarray:
     return probs
 
 
-def test_a_cell_sure_of_another_character_contests_it_without_overruling():
-    from kiosk.ocr.mrz_cells import contest
+def test_a_sure_cell_confirms_or_contests_the_read_without_overruling_it():
+    from kiosk.ocr.mrz_cells import weigh
 
     read = CharScore("0", 0.99, "8", 0.001)
-    contested = contest(read, one_hot("O")[0])
-    assert contested.char == "0" and contested.runner_up == "O"
+    contested = weigh(read, one_hot("O")[0])
+    assert contested.char == "0" and contested.runner_up == "O" and not contested.confirmed
     assert contested.runner_up_confidence / contested.confidence > 0.9
-    assert contest(read, one_hot("0")[0]) == read  # agreement changes nothing
-    assert contest(read, one_hot("O", sure=0.6)[0]) == read  # an unsure cell is no contest
+    confirmed = weigh(read, one_hot("0")[0])
+    assert confirmed.confirmed and (confirmed.char, confirmed.runner_up) == ("0", "8")
+    assert weigh(read, one_hot("O", sure=0.6)[0]) == read  # an unsure cell is neither
 
 
 def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():

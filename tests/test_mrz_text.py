@@ -659,3 +659,25 @@ def test_one_contested_character_does_not_unsettle_a_check_digit_that_holds():
     ]
     result = parse_mrz(lines, scores)
     assert result.status == "ok" and result.value("document_number") == "L52OOBXK3"
+
+
+def test_a_zero_both_readers_saw_is_not_swapped_for_o_when_two_contested_ones_fit():
+    # HVOL5O020 read HV0L50020: O at 6 alone fits the check digit, and so do the two O the cells saw.
+    truth = td3_lines(
+        document_type="P", issuing_state="JPN", surname="SILVA", given_names="NIKOS", number="HVOL5O020",
+        nationality="UTO", birth_date="920522", sex="F", expiry_date="231110", personal_number="",
+    )
+    lines = [truth[0], truth[1].replace("HVOL5O020", "HV0L50020")]
+
+    def scores(confirm_6: bool) -> list[list[CharScore]]:
+        second = []
+        for i, c in enumerate(lines[1]):
+            if i in (2, 5):
+                second.append(CharScore(c, 0.99, "O", 0.98))
+            else:
+                second.append(CharScore(c, 0.99, confirmed=confirm_6 and i == 6))
+        return [[CharScore(c, 0.99) for c in lines[0]], second]
+
+    assert parse_mrz(lines, scores(confirm_6=False)).status == "invalid"  # a tie: reported, not guessed
+    result = parse_mrz(lines, scores(confirm_6=True))
+    assert result.status == "ok" and result.value("document_number") == "HVOL5O020"

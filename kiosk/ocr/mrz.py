@@ -329,7 +329,7 @@ def parse_mrz(
     layout = detect_format(text)
     if layout is None:
         return _no_mrz(text, _shape_reason(text))
-    grid = Grid(text, _runner_ups(lines, confidences))
+    grid = Grid(text, _runner_ups(lines, confidences), _confirmed(lines, confidences))
     ambiguities = []
     if correct:
         ambiguities = _correct(grid, LAYOUTS[layout])
@@ -429,6 +429,19 @@ def _runner_ups(lines: Sequence[str], confidences: Sequence[Sequence[CharScore]]
             if score.runner_up and score.confidence > 0:
                 out[(row, i)] = (score.runner_up, score.runner_up_confidence / score.confidence)
     return out
+
+
+def _confirmed(lines: Sequence[str], confidences: Sequence[Sequence[CharScore]] | None) -> frozenset[Pos]:
+    """Cleaned positions whose character a second reader saw too."""
+    if confidences is None:
+        return frozenset()
+    kept = [(line, scores) for line, scores in zip(lines, confidences) if line.strip()]
+    return frozenset(
+        (row, i)
+        for row, (line, scores) in enumerate(kept)
+        for i, score in enumerate(scores[len(line) - len(line.lstrip()) :][: len(line.strip())])
+        if score.confirmed
+    )
 
 
 def _shape_reason(lines: Sequence[str]) -> str:

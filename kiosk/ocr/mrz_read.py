@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -205,10 +205,31 @@ def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[Tex
     return out
 
 
-def detected_rows(engine: OcrEngine, image: np.ndarray) -> list[TextLine]:
+def detected_rows(engine: OcrEngine, image: np.ndarray, cells: CellClassifier | None = None) -> list[TextLine]:
     lines = engine.read(image, alphabet=MRZ_ALPHABET)
     rows = [join_row([lines[i] for i in row]) for row in group_rows([np.asarray(l.box) for l in lines])]
-    return realign_short_rows(engine, image, rows)
+    rows = realign_short_rows(engine, image, rows)
+    if cells is None:
+        return rows
+    return [cell_opinion(engine, cells, image, row) for row in rows]
+
+
+def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, row: TextLine) -> TextLine:
+    """A detected full-width row with the cells' opinion (`mrz_cells.second_opinion`).
+
+    Rows joined from several detections carry no usable character
+    positions, so the row's box is read once more for them; its reading
+    must match the row's, or the row is left as read.
+    """
+    if len(row.text) not in {w for w, _ in LINE_WIDTHS}:
+        return row
+    crop = crop_quad(image, np.asarray(row.box, dtype=np.float32))
+    wide = cv2.resize(crop, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)
+    [again] = engine.recognise([wide], alphabet=MRZ_ALPHABET)
+    if again.text != row.text:
+        return row
+    placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
+    return second_opinion(cells, crop, TextLine(row.text, row.confidence, row.box, placed))
 
 
 def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine]) -> list[TextLine]:
@@ -316,12 +337,12 @@ class MrzReader:
     def _read_detected(self, image: np.ndarray, band: MrzBand | None) -> Iterator[tuple[MrzResult, str]]:
         """The OCR detector's rows in the band, then on the whole page unless the band gave a valid read."""
         if band is not None:
-            result = best_parse(detected_rows(self.engine, band.crop))
+            result = best_parse(detected_rows(self.engine, band.crop, self.cells))
             if result is not None:
                 yield result, "band-detect"
                 if result.ok:
                     return
-        result = best_parse(detected_rows(self.engine, enlarge_small(image)))
+        result = best_parse(detected_rows(self.engine, enlarge_small(image), self.cells))
         if result is not None:
             yield result, "page"
 

@@ -18,7 +18,8 @@ class CharScore:
     """One decoded character, its probability, and the recogniser's second choice at that step.
 
     `position` is where along the line the recogniser saw it, as a share of
-    the line's width (-1 when not known).
+    the line's width (-1 when not known). `confirmed` says a second reader
+    (the MRZ cell classifier) saw the same character with confidence.
     """
 
     char: str
@@ -26,6 +27,7 @@ class CharScore:
     runner_up: str = ""
     runner_up_confidence: float = 0.0
     position: float = -1.0
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
