@@ -225,8 +225,8 @@ def filler_cells(text: str, probs: np.ndarray) -> set[int]:
     Where the recogniser dropped one character and inserted another, the
     line has its full width but the cells between are one off; a `<` seen
     there belongs to a neighbour. So a change needs both neighbours to agree
-    with the text (or to be changes themselves), and the row as a whole to
-    agree on `ROW_AGREEMENT` of its cells.
+    with the text (a look-alike the cell sees as `<` counts as agreeing), and
+    the row as a whole to agree on `ROW_AGREEMENT` of its cells.
     """
     seen = "".join(CLASSES[i] for i in probs.argmax(axis=1))
     candidates = {
@@ -234,7 +234,7 @@ def filler_cells(text: str, probs: np.ndarray) -> set[int]:
         for i, c in enumerate(text)
         if i >= SKIP_FIRST and c in FILLER_LOOKALIKES and probs[i, FILLER] >= FILLER_VOTE
     }
-    agree = [a == b or i in candidates for i, (a, b) in enumerate(zip(text, seen))]
+    agree = [a == b or (b == "<" and a in FILLER_LOOKALIKES) for a, b in zip(text, seen)]
     if sum(agree) < ROW_AGREEMENT * len(text):
         return set()
     return {i for i in candidates if all(agree[j] for j in (i - 1, i + 1) if 0 <= j < len(text))}
