@@ -681,3 +681,18 @@ def test_a_zero_both_readers_saw_is_not_swapped_for_o_when_two_contested_ones_fi
     assert parse_mrz(lines, scores(confirm_6=False)).status == "invalid"  # a tie: reported, not guessed
     result = parse_mrz(lines, scores(confirm_6=True))
     assert result.status == "ok" and result.value("document_number") == "HVOL5O020"
+
+
+def test_a_name_letter_two_readers_disagree_on_is_left_to_the_operator():
+    # OKONKWO's W read as M, while the cell classifier saw W: no check digit can settle it.
+    lines = ["V<GBROKONKMO<BAPTISTE<<WEI<<<<<<<<<<<<<<<<<<", "WHMK3P8KY1XXA5210183M3601176D1XY7097F<<<<<<<"]
+    scores = [
+        [CharScore(c, 0.9, "W", 0.85) if i == 10 else CharScore(c, 0.9) for i, c in enumerate(lines[0])],
+        [CharScore(c, 0.9) for c in lines[1]],
+    ]
+    result = parse_mrz(lines, scores)
+    assert result.status == "invalid" and result.all_check_digits_valid
+    assert result.value("surname") == "OKONKMO BAPTISTE"
+    assert not result.field("surname").valid and "W" in result.field("surname").reason
+    assert result.field("given_names").valid
+    assert parse_mrz(lines, [[CharScore(c, 0.9) for c in line] for line in lines]).status == "ok"

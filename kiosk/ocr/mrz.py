@@ -26,6 +26,7 @@ from datetime import date
 
 from kiosk.ocr.icao import MRZ_CHARS, check_digit, check_holds, is_state_code
 from kiosk.ocr.mrz_correct import (
+    CONTESTED_SHARE,
     Ambiguity,
     Correction,
     Grid,
@@ -706,10 +707,25 @@ def _names(ctx: _Context, layout: Layout) -> tuple[MrzField, MrzField]:
     given_reason = _letters_reason(given)
     if not given_reason and rest.strip("<"):
         given_reason = "characters after the end of the name"
+    surname_reason = surname_reason or _contested_letter(ctx.grid, surname_at)
+    given_reason = given_reason or _contested_letter(ctx.grid, given_at)
     return (
         ctx.make("surname", surname, surname_at, surname_reason),
         ctx.make("given_names", _words(given), given_at, given_reason),
     )
+
+
+def _contested_letter(grid: Grid, positions: Sequence[Pos]) -> str:
+    """Why a name is not proven when a letter in it was as likely another letter.
+
+    No check digit covers names, so a letter the cell classifier confidently
+    saw as another (or that the recogniser was torn on) is left to the operator.
+    """
+    for pos in positions:
+        runner_up, share = grid.runner_ups.get(pos, ("", 0.0))
+        if share >= CONTESTED_SHARE and runner_up.isalpha() and grid.char(pos).isalpha():
+            return f"a letter may be {runner_up}: two readings disagree, check the name"
+    return ""
 
 
 def _words(text: str) -> str:

@@ -25,6 +25,8 @@ CELL_W, CELL_H = 16, 24
 WINDOW = 1.4
 """Each cell is cut this many pitches wide around its centre, so a slightly misplaced cell still holds its glyph."""
 MIN_HEIGHT = 5
+MAX_TEXT_HEIGHT = 32
+"""Rows with taller text are shrunk first: cells are 24 pixels high, so more detail is lost anyway, and cutting is cheaper."""
 PITCH_RANGE = (0.45, 1.6)
 """Plausible character pitch as a share of text height (OCR-B MRZ is about 0.9)."""
 
@@ -87,6 +89,8 @@ class Row:
     margin: int
     top: int
     height: int
+    scale: float
+    """How much the row was shrunk (`MAX_TEXT_HEIGHT`): crop x times this is row x."""
 
     @property
     def width(self) -> int:
@@ -99,10 +103,14 @@ def prepare_row(crop: np.ndarray) -> Row | None:
     span = text_span(ink_mask(grey))
     if span is None or span[1] - span[0] < MIN_HEIGHT:
         return None
+    scale = min(1.0, MAX_TEXT_HEIGHT / (span[1] - span[0]))
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        span = (int(span[0] * scale), int(round(span[1] * scale)))
     height = span[1] - span[0]
     margin = int(WINDOW * PITCH_RANGE[1] * height) + 2
     padded = cv2.copyMakeBorder(grey, margin, margin, margin, margin, cv2.BORDER_REPLICATE).astype(np.float32)
-    return Row(padded, margin, span[0], height)
+    return Row(padded, margin, span[0], height, scale)
 
 
 def cut_cells(row: Row, count: int, ends: tuple[float, float]) -> np.ndarray | None:
@@ -111,8 +119,8 @@ def cut_cells(row: Row, count: int, ends: tuple[float, float]) -> np.ndarray | N
     None when the spacing is implausible for the text's height or the cells
     would run off the row.
     """
-    pitch = (ends[1] - ends[0]) / max(count - 1, 1)
-    left = ends[0] - 0.5 * pitch
+    pitch = row.scale * (ends[1] - ends[0]) / max(count - 1, 1)
+    left = row.scale * ends[0] - 0.5 * pitch
     if pitch <= 0 or not PITCH_RANGE[0] <= pitch / row.height <= PITCH_RANGE[1]:
         return None
     if left < -0.5 * pitch or left + (count - 0.5) * pitch > row.width:
