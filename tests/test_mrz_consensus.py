@@ -113,3 +113,32 @@ def test_consensus_over_real_reads_of_poor_frames(engine):
     assert result.value("surname") == "OKONKWO BAPTISTE"
     assert result.value("document_number") == data.number
     assert result.confidence >= max(s.confidence for s in singles if s.status != "no_mrz")
+
+
+def test_what_the_cell_reader_said_in_each_frame_still_counts_in_the_consensus():
+    # L52OOBXK3 read with both O as 0: the check digit still holds (weights 7 and 3 cancel).
+    from kiosk.ocr.icao import td3_lines
+
+    truth = td3_lines(
+        document_type="P", issuing_state="GBR", surname="ERIKSSON", given_names="LUCAS", number="L52OOBXK3",
+        nationality="GBR", birth_date="820226", sex="F", expiry_date="270614", personal_number="",
+    )
+    lines = [truth[0], truth[1].replace("L52OOBXK3", "L5200BXK3")]
+
+    def read(contested: bool):
+        second = [
+            CharScore(c, 0.9, "O", 0.85) if contested and i in (3, 4) else CharScore(c, 0.9)
+            for i, c in enumerate(lines[1])
+        ]
+        return parse_mrz(lines, [[CharScore(c, 0.9) for c in lines[0]], second], today=TODAY)
+
+    consensus = MrzConsensus(today=TODAY)
+    for _ in range(3):
+        consensus.add(read(contested=True))
+    assert consensus.result.status == "invalid"  # contested in every frame: still ambiguous
+    assert "document_number" in {a.field for a in consensus.result.ambiguities}
+
+    one_torn = MrzConsensus(today=TODAY)
+    for contested in (True, False, False, False):
+        one_torn.add(read(contested))
+    assert one_torn.result.status == "ok"  # one frame's doubt among four fades

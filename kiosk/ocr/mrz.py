@@ -232,8 +232,8 @@ class MrzResult:
     corrections: tuple[Correction, ...] = ()
     ambiguities: tuple[Ambiguity, ...] = ()
     reason: str = ""
-    raw_confidences: tuple[tuple[float, ...], ...] = ()
-    """One OCR confidence per character of `raw_lines` (empty when the text came without any)."""
+    raw_scores: tuple[tuple[CharScore, ...], ...] = ()
+    """What the readers said about each character of `raw_lines` (empty when the text came without scores)."""
 
     def field(self, name: str) -> MrzField:
         for item in self.fields:
@@ -330,7 +330,7 @@ def parse_mrz(
     layout = detect_format(text)
     if layout is None:
         return _no_mrz(text, _shape_reason(text))
-    grid = Grid(text, _runner_ups(lines, confidences), _confirmed(lines, confidences))
+    grid = Grid(text, _runner_ups(scores or ()), _confirmed(scores or ()))
     ambiguities = []
     if correct:
         ambiguities = _correct(grid, LAYOUTS[layout])
@@ -395,12 +395,12 @@ def find_mrz_lines(lines: Sequence[str]) -> tuple[str, ...] | None:
 
 def _prepare(
     lines: Sequence[str], confidences: Sequence[Sequence[CharScore]] | None
-) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...] | None] | str:
-    """Cleaned lines and their confidences, or the reason they are not MRZ text."""
+) -> tuple[tuple[str, ...], tuple[tuple[CharScore, ...], ...] | None] | str:
+    """Cleaned lines and their character scores, or the reason they are not MRZ text."""
     if confidences is not None and len(confidences) != len(lines):
         raise ValueError(f"{len(confidences)} confidence rows for {len(lines)} lines")
     texts: list[str] = []
-    scores: list[tuple[float, ...]] = []
+    scores: list[tuple[CharScore, ...]] = []
     for i, line in enumerate(lines):
         if confidences is not None and len(confidences[i]) != len(line):
             raise ValueError(f"line {i}: {len(confidences[i])} confidences for {len(line)} characters")
@@ -410,7 +410,7 @@ def _prepare(
             continue
         texts.append(stripped.upper())
         if confidences is not None:
-            scores.append(tuple(float(s.confidence) for s in confidences[i][start : start + len(stripped)]))
+            scores.append(tuple(confidences[i][start : start + len(stripped)]))
     if not texts:
         return "no text"
     if any(not set(t) <= MRZ_CHARS for t in texts):
@@ -418,31 +418,19 @@ def _prepare(
     return tuple(texts), (tuple(scores) if confidences is not None else None)
 
 
-def _runner_ups(lines: Sequence[str], confidences: Sequence[Sequence[CharScore]] | None) -> dict[Pos, tuple[str, float]]:
-    """Each cleaned position's second choice and its share of the first choice's probability."""
-    if confidences is None:
-        return {}
-    out: dict[Pos, tuple[str, float]] = {}
-    kept = [(line, scores) for line, scores in zip(lines, confidences) if line.strip()]
-    for row, (line, scores) in enumerate(kept):
-        start = len(line) - len(line.lstrip())
-        for i, score in enumerate(scores[start : start + len(line.strip())]):
-            if score.runner_up and score.confidence > 0:
-                out[(row, i)] = (score.runner_up, score.runner_up_confidence / score.confidence)
-    return out
+def _runner_ups(scores: Sequence[Sequence[CharScore]]) -> dict[Pos, tuple[str, float]]:
+    """Each position's second choice and its share of the first choice's probability."""
+    return {
+        (row, i): (score.runner_up, score.runner_up_confidence / score.confidence)
+        for row, line in enumerate(scores)
+        for i, score in enumerate(line)
+        if score.runner_up and score.confidence > 0
+    }
 
 
-def _confirmed(lines: Sequence[str], confidences: Sequence[Sequence[CharScore]] | None) -> frozenset[Pos]:
-    """Cleaned positions whose character a second reader saw too."""
-    if confidences is None:
-        return frozenset()
-    kept = [(line, scores) for line, scores in zip(lines, confidences) if line.strip()]
-    return frozenset(
-        (row, i)
-        for row, (line, scores) in enumerate(kept)
-        for i, score in enumerate(scores[len(line) - len(line.lstrip()) :][: len(line.strip())])
-        if score.confirmed
-    )
+def _confirmed(scores: Sequence[Sequence[CharScore]]) -> frozenset[Pos]:
+    """Positions whose character a second reader saw too."""
+    return frozenset((row, i) for row, line in enumerate(scores) for i, score in enumerate(line) if score.confirmed)
 
 
 def _shape_reason(lines: Sequence[str]) -> str:
@@ -586,7 +574,7 @@ class _Context:
 
     grid: Grid
     raw: tuple[str, ...]
-    scores: tuple[tuple[float, ...], ...] | None
+    scores: tuple[tuple[CharScore, ...], ...] | None
     checks: dict[str, CheckResult]
     ambiguous: frozenset[str]
 
@@ -599,7 +587,7 @@ class _Context:
         return MrzField(name, value, raw, confidence, valid, reason, tuple(positions))
 
     def _confidence(self, positions: Sequence[Pos], valid: bool) -> float:
-        chars = [self.scores[line][i] for line, i in positions] if self.scores else []
+        chars = [self.scores[line][i].confidence for line, i in positions] if self.scores else []
         value = min(chars, default=1.0)
         corrected = {(c.line, c.position): c.proof for c in self.grid.corrections}
         value *= CORRECTION_FACTOR ** sum(1 for p in positions if p in corrected)
@@ -620,7 +608,7 @@ def _result(
     layout: Layout,
     raw: tuple[str, ...],
     grid: Grid,
-    scores: tuple[tuple[float, ...], ...] | None,
+    scores: tuple[tuple[CharScore, ...], ...] | None,
     ambiguities: list[Ambiguity],
     today: date,
 ) -> MrzResult:
@@ -651,7 +639,7 @@ def _result(
         corrections=tuple(grid.corrections),
         ambiguities=tuple(ambiguities),
         reason=_status_reason(failed, invalid),
-        raw_confidences=scores or (),
+        raw_scores=scores or (),
     )
 
 

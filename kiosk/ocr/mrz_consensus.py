@@ -52,6 +52,8 @@ class MrzConsensus:
         self.frames = 0
         self._votes: dict[Shape, list[list[dict[str, list[float]]]]] = {}
         self._weight: dict[Shape, float] = defaultdict(float)
+        self._seconds: dict[Shape, list[list[dict[str, float]]]] = {}
+        self._confirmed: dict[Shape, set[tuple[int, int, str]]] = {}
         self._result: MrzResult | None = None
 
     def add(self, read: MrzResult) -> MrzResult:
@@ -59,16 +61,23 @@ class MrzConsensus:
         if read.status == "no_mrz" or read.format is None:
             return self.result
         self.frames += 1
-        scores = read.raw_confidences or tuple((NO_SCORE,) * len(line) for line in read.raw_lines)
-        char_scores = [[CharScore(c, p) for c, p in zip(line, row)] for line, row in zip(read.raw_lines, scores)]
+        char_scores = read.raw_scores or tuple(tuple(CharScore(c, NO_SCORE) for c in line) for line in read.raw_lines)
         read = parse_mrz(read.raw_lines, char_scores, today=self.today, keep_unproven=True)
         lines = read.lines
         shape = tuple(len(line) for line in lines)
         checked = {pos for check in read.checks if check.ok for pos in check.positions}
         invalid = {pos for field in read.fields if not field.valid for pos in field.positions}
         votes = self._votes.setdefault(shape, [[defaultdict(list) for _ in line] for line in lines])
-        for row, (line, row_scores) in enumerate(zip(lines, scores)):
-            for col, (char, score) in enumerate(zip(line, row_scores)):
+        seconds = self._seconds.setdefault(shape, [[defaultdict(float) for _ in line] for line in lines])
+        confirmed = self._confirmed.setdefault(shape, set())
+        for row, (line, row_scores) in enumerate(zip(lines, char_scores)):
+            for col, (char, char_score) in enumerate(zip(line, row_scores)):
+                score = char_score.confidence
+                if char_score.confirmed and char == char_score.char:
+                    confirmed.add((row, col, char))
+                if char_score.runner_up and char_score.confidence > 0:
+                    share = char_score.runner_up_confidence / char_score.confidence
+                    seconds[row][col][char_score.runner_up] += share
                 if (row, col) in checked:
                     score = 1.0 - (1.0 - score) * CHECKED_RESIDUAL
                 elif (row, col) in invalid:
@@ -96,15 +105,30 @@ class MrzConsensus:
         shape = max(self._votes, key=lambda s: self._weight[s])
         lines: list[str] = []
         confidences: list[list[CharScore]] = []
-        for row in self._votes[shape]:
+        for r, row in enumerate(self._votes[shape]):
             text, scores = [], []
-            for column in row:
+            for c, column in enumerate(row):
                 char, confidence = _vote(column)
                 text.append(char)
-                scores.append(CharScore(char, confidence))
+                scores.append(self._score(shape, r, c, char, confidence))
             lines.append("".join(text))
             confidences.append(scores)
         return parse_mrz(lines, confidences, today=self.today)
+
+    def _score(self, shape: Shape, row: int, col: int, char: str, confidence: float) -> CharScore:
+        """The winning character with what the frames' readers said about it.
+
+        Confirmed when a second reader confirmed it in any frame (they are
+        not wrong in practice: see `mrz_cells.CELL_VOTE`); its runner-up is
+        the other character with the highest share averaged over every frame
+        that read the position, so one torn frame among many fades.
+        """
+        frames = sum(len(ps) for ps in self._votes[shape][row][col].values())
+        others = {k: v / frames for k, v in self._seconds[shape][row][col].items() if k != char}
+        runner_up = max(others, key=others.__getitem__, default="")
+        share = others.get(runner_up, 0.0)
+        confirmed = (row, col, char) in self._confirmed[shape]
+        return CharScore(char, confidence, runner_up, confidence * share, confirmed=confirmed)
 
 
 def _vote(column: dict[str, list[float]]) -> tuple[str, float]:
