@@ -125,3 +125,21 @@ def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():
     assert filler_cells(text, one_hot(cells)) == {26}
     # A row on which the cells mostly disagree with the text confirms nothing.
     assert filler_cells(text, one_hot("<" * 25 + "<<" + "K" * 17)) == set()
+
+
+def test_a_missing_or_damaged_model_leaves_reading_without_the_second_opinion(tmp_path, monkeypatch, caplog):
+    import kiosk.ocr.mrz_cells as cells
+
+    for content in (None, b"not a model"):
+        path = tmp_path / "mrz_cells.npz"
+        if content is not None:
+            path.write_bytes(content)
+        monkeypatch.setattr(cells, "MODEL_PATH", path)
+        cells.default_classifier.cache_clear()
+        try:
+            with caplog.at_level("WARNING"):
+                assert cells.default_classifier() is None
+            assert "scripts/setup.sh" in caplog.text
+        finally:
+            cells.default_classifier.cache_clear()
+        caplog.clear()

@@ -10,6 +10,7 @@ OCR-B O from 0 reliably: that stays with the check digits.)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,8 @@ import numpy as np
 
 from kiosk.ocr.models import MRZ_CELLS_MODEL as MODEL_PATH
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, TextLine
+
+log = logging.getLogger(__name__)
 
 CLASSES = MRZ_ALPHABET
 CELL_W, CELL_H = 16, 24
@@ -202,8 +205,15 @@ NOMINATED_SHARE = 0.01
 
 @lru_cache(maxsize=1)
 def default_classifier() -> CellClassifier | None:
-    """The trained classifier, or None when setup has not trained one (reading then goes without)."""
-    return CellClassifier.load(MODEL_PATH) if MODEL_PATH.exists() else None
+    """The trained classifier, or None when setup has not trained one or the file is damaged (reading then goes without)."""
+    if not MODEL_PATH.exists():
+        log.warning("MRZ cell classifier not trained (%s): run scripts/setup.sh", MODEL_PATH)
+        return None
+    try:
+        return CellClassifier.load(MODEL_PATH)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("MRZ cell classifier unreadable (%s: %s): run scripts/setup.sh", MODEL_PATH, exc)
+        return None
 
 
 def row_ends(line: TextLine, crop_width: int) -> tuple[float, float] | None:
