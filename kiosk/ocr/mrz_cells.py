@@ -34,21 +34,25 @@ PITCH_RANGE = (0.45, 1.6)
 """Plausible character pitch as a share of text height (OCR-B MRZ is about 0.9)."""
 
 
-def text_span(ink: np.ndarray) -> tuple[int, int] | None:
-    """The vertical extent of the row's text: the longest run of rows where ink and paper alternate."""
+def alternation_runs(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Vertical runs of rows where ink and paper alternate often: text rows, not a strip of dark desk or shadow."""
     profile = np.abs(np.diff(ink.astype(np.int16), axis=1)).sum(axis=1).astype(np.float32)
     if profile.max() <= 0:
-        return None
-    on = np.append(profile > 0.25 * np.percentile(profile, 95), False)
-    best, start = None, None
-    for y, flag in enumerate(on):
+        return []
+    on = profile > 0.25 * np.percentile(profile, 95)
+    runs, start = [], None
+    for y, flag in enumerate(np.append(on, False)):
         if flag and start is None:
             start = y
         elif not flag and start is not None:
-            if best is None or y - start > best[1] - best[0]:
-                best = (start, y)
+            runs.append((start, y))
             start = None
-    return best
+    return runs
+
+
+def text_span(ink: np.ndarray) -> tuple[int, int] | None:
+    """The vertical extent of the row's text: the longest run of alternating rows."""
+    return max(alternation_runs(ink), key=lambda run: run[1] - run[0], default=None)
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
-from kiosk.ocr.mrz_cells import CellClassifier, default_classifier, second_opinion
+from kiosk.ocr.mrz_cells import CellClassifier, alternation_runs, default_classifier, ink_mask, second_opinion
 from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
@@ -46,20 +46,7 @@ def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
     Counting alternations rather than dark pixels keeps a strip of dark desk
     or a shadow inside the band from passing for a text row.
     """
-    grey = cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)
-    grey = cv2.GaussianBlur(grey, (3, 3), 0)
-    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    profile = np.abs(np.diff(ink.astype(np.int16), axis=1)).sum(axis=1).astype(np.float32)
-    if profile.max() <= 0:
-        return []
-    on = profile > 0.25 * np.percentile(profile, 95)
-    rows, start = [], None
-    for y, flag in enumerate(np.append(on, False)):
-        if flag and start is None:
-            start = y
-        elif not flag and start is not None:
-            rows.append((start, y))
-            start = None
+    rows = alternation_runs(ink_mask(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)))
     tallest = max((b - a for a, b in rows), default=0)
     return [(a, b) for a, b in rows if b - a >= 0.4 * tallest]
 
