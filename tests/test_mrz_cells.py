@@ -16,10 +16,13 @@ from kiosk.ocr.mrz_cells import (
     FILLER,
     FILLER_VOTE,
     MODEL_PATH,
+    CLASSES,
     CellClassifier,
-    second_opinion,
+    aligned_probs,
     default_classifier,
-    row_ends,
+    fill_dropped,
+    row_centres,
+    second_opinion,
 )
 from kiosk.ocr.mrz_cells_train import font_path, random_row, render_row, train
 from kiosk.ocr.mrz_locate import MrzLocator
@@ -76,7 +79,7 @@ def test_fillers_read_as_letters_are_put_back_and_real_letters_stay(engine, clas
     [line] = engine.recognise([cv2.resize(crop, None, fx=STRETCH, fy=1.0)], alphabet=MRZ_ALPHABET)
     truth = passport.mrz()[0]
     assert line.text == truth
-    assert row_ends(line, crop.shape[1]) is not None
+    assert row_centres(line, crop.shape[1]) is not None
     spoiled = {i: "CKES"[n % 4] for n, i in enumerate(i for i, c in enumerate(truth) if c == "<") if n % 3 == 0}
     chars = tuple(
         CharScore(spoiled[i], 0.9, "<", 0.05, c.position) if i in spoiled else c for i, c in enumerate(line.chars)
@@ -87,6 +90,48 @@ def test_fillers_read_as_letters_are_put_back_and_real_letters_stay(engine, clas
     assert 1 in spoiled and fixed.text[1] == spoiled[1] and fixed.chars[1].runner_up == "<"
     assert fixed.text[2:] == truth[2:]
     assert all(fixed.chars[i].runner_up == letter for i, letter in spoiled.items() if i > 1)
+
+
+def in_perspective(crop: np.ndarray, squeeze: float) -> np.ndarray:
+    """The row as photographed at an angle: its right end `squeeze` times as tall (and as far apart) as its left."""
+    h, w = crop.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0, 0], [w, h * (1 - squeeze) / 2], [w, h * (1 + squeeze) / 2], [0, h]])
+    return cv2.warpPerspective(crop, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_cells_follow_a_row_photographed_in_perspective(engine, classifier):
+    """The pitch shrinks along a row seen at an angle: a straight grid would end up half a cell off."""
+    passport = PassportData()
+    page = cv2.resize(passport_page(passport), None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    for crop, truth in zip(band_rows(page), passport.mrz()):
+        slanted = in_perspective(crop, 0.75)
+        [line] = engine.recognise([cv2.resize(slanted, None, fx=STRETCH, fy=1.0)], alphabet=MRZ_ALPHABET)
+        assert len(line.text) == len(truth)
+        probs = aligned_probs(classifier, slanted, line)
+        assert probs is not None
+        seen = "".join(CLASSES[i] for i in probs.argmax(axis=1))
+        assert sum(a == b for a, b in zip(seen, truth)) >= 0.95 * len(truth), seen
+
+
+def test_characters_the_recogniser_dropped_are_read_from_their_cells(engine, classifier):
+    """A row read two characters short keeps its width: the gap between the neighbours' positions says where."""
+    passport = PassportData()
+    page = cv2.resize(passport_page(passport), None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    crop = band_rows(page)[0]
+    truth = passport.mrz()[0]
+    [line] = engine.recognise([cv2.resize(crop, None, fx=STRETCH, fy=1.0)], alphabet=MRZ_ALPHABET)
+    assert line.text == truth
+    dropped = {truth.index("ANNA") + 1, truth.index("MARIA") + 2}  # the first N of ANNA, the R of MARIA
+    chars = tuple(c for i, c in enumerate(line.chars) if i not in dropped)
+    short = TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
+    filled = fill_dropped(classifier, crop, short, len(truth))
+    assert filled is not None and filled.text == truth
+    assert not any(filled.chars[i].confirmed for i in dropped)
+    # Fewer characters than a line can have lost, or no positions to find the gap by: left alone.
+    assert fill_dropped(classifier, crop, TextLine(truth[:30], 0.9, line.box, line.chars[:30]), len(truth)) is None
+    blind = tuple(CharScore(c.char, c.confidence) for c in chars)
+    assert fill_dropped(classifier, crop, TextLine(short.text, 0.9, line.box, blind), len(truth)) is None
 
 
 def test_a_line_without_positions_is_left_as_read(classifier):
@@ -112,6 +157,9 @@ def test_a_sure_cell_confirms_or_contests_the_read_without_overruling_it():
     confirmed = weigh(read, one_hot("0")[0])
     assert confirmed.confirmed and (confirmed.char, confirmed.runner_up) == ("0", "8")
     assert weigh(read, one_hot("O", sure=0.6)[0]) == read  # an unsure cell is neither
+    # Fairly sure of a digit's look-alike letter is a contest: the recogniser tells O from 0 no better.
+    assert weigh(read, one_hot("O", sure=0.8)[0]).runner_up == "O"
+    assert weigh(CharScore("A", 0.99), one_hot("R", sure=0.8)[0]) == CharScore("A", 0.99)
 
 
 def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():
@@ -125,6 +173,20 @@ def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():
     assert filler_cells(text, one_hot(cells)) == {26}
     # A row on which the cells mostly disagree with the text confirms nothing.
     assert filler_cells(text, one_hot("<" * 25 + "<<" + "K" * 17)) == set()
+
+
+def test_fillers_all_read_as_one_letter_are_fillers_where_the_letters_line_up():
+    from kiosk.ocr.mrz_cells import filler_runs
+
+    text = "HOEUENGUYENAAJOHNAAAAAAAAAAAAAAAAAAA"
+    cells = "IDEUENGUYEN<<JOHN<<<<<<<<<<<<<<<<<<<"
+    assert filler_runs(text, one_hot(cells)) == {11, 12} | set(range(17, 36))
+    # The cells one off to the right: their letters no longer match the text, so nothing is trusted.
+    assert filler_runs(text, one_hot("<" + cells[:-1])) == set()
+    # A run whose neighbour the cells read as another letter may be a misplaced grid there.
+    assert filler_runs(text, one_hot(cells[:13] + "U" + cells[14:])) == set(range(17, 36))
+    # A lone `<` cell is left to the look-alike rule (`filler_cells`).
+    assert filler_runs("IDEUENGUYENAJOHN" + "A" * 20, one_hot("IDEUENGUYEN<JOHN" + "A" * 20)) == set()
 
 
 def test_a_missing_or_damaged_model_leaves_reading_without_the_second_opinion(tmp_path, monkeypatch, caplog):

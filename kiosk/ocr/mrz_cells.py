@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from kiosk.ocr.models import MRZ_CELLS_MODEL as MODEL_PATH
+from kiosk.ocr.mrz_correct import TO_DIGIT, TO_LETTER
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, TextLine
 
 log = logging.getLogger(__name__)
@@ -120,36 +121,44 @@ def prepare_row(crop: np.ndarray) -> Row | None:
     return Row(padded, margin, span[0], height, scale)
 
 
-def cut_cells(row: Row, count: int, ends: tuple[float, float]) -> np.ndarray | None:
-    """`count` cell images (count, CELL_H, CELL_W), ink 1 and paper 0, between the first and last character's centres.
+def cut_cells(row: Row, centres: np.ndarray) -> np.ndarray | None:
+    """One cell image per centre (crop x), shape (count, CELL_H, CELL_W), ink 1 and paper 0.
 
-    None when the spacing is implausible for the text's height or the cells
-    would run off the row.
+    Each cell is as wide as the spacing around its own centre: a row in
+    perspective has a wider pitch at its near end. None when the spacing is
+    implausible for the text's height or the cells would run off the row.
     """
-    pitch = row.scale * (ends[1] - ends[0]) / max(count - 1, 1)
-    left = row.scale * ends[0] - 0.5 * pitch
-    if pitch <= 0 or not PITCH_RANGE[0] <= pitch / row.height <= PITCH_RANGE[1]:
+    count = len(centres)
+    if count < 2:
         return None
-    if left < -0.5 * pitch or left + (count - 0.5) * pitch > row.width:
+    xs = row.scale * np.asarray(centres, dtype=np.float64)
+    pitches = np.gradient(xs)
+    pitch = (xs[-1] - xs[0]) / (count - 1)
+    if pitches.min() <= 0 or not PITCH_RANGE[0] <= pitch / row.height <= PITCH_RANGE[1]:
+        return None
+    if xs[0] < 0 or xs[-1] + 0.5 * pitches[-1] > row.width:
         return None
     pad_y = int(round(0.2 * row.height))
     top = row.margin + row.top - pad_y
     bottom = row.margin + row.top + row.height + pad_y
-    half = 0.5 * WINDOW * pitch
-    start, end = int(row.margin + left + 0.5 * pitch - half), int(row.margin + left + (count - 0.5) * pitch + half)
+    halves = 0.5 * WINDOW * pitches
+    start, end = int(row.margin + xs[0] - halves[0]), int(row.margin + xs[-1] + halves[-1])
     ink, paper = np.percentile(row.padded[top:bottom:2, start:end:2], (2, 98))
     cells = np.empty((count, CELL_H, CELL_W), np.float32)
-    for i in range(count):
-        centre = row.margin + left + (i + 0.5) * pitch
+    for i, (centre, half) in enumerate(zip(row.margin + xs, halves)):
         a, b = int(round(centre - half)), int(round(centre + half))
         cells[i] = cv2.resize(row.padded[top:bottom, a : max(b, a + 1)], (CELL_W, CELL_H), interpolation=cv2.INTER_AREA)
     return np.clip((paper - cells) / max(paper - ink, 1.0), 0.0, 1.0).astype(np.float32)
 
 
+def even_centres(count: int, ends: tuple[float, float]) -> np.ndarray:
+    return np.linspace(ends[0], ends[1], count)
+
+
 def cell_images(crop: np.ndarray, count: int, ends: tuple[float, float]) -> np.ndarray | None:
     """`count` cells of one upright MRZ row, `ends` being the first and last character's centres, or None."""
     row = prepare_row(crop)
-    return None if row is None else cut_cells(row, count, ends)
+    return None if row is None else cut_cells(row, even_centres(count, ends))
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,12 @@ On the band rows of 300 generated photos: all 14201 confirmations were
 right; of 117 contests 81 were right (O for 0 in 65 of 72), so a contest
 only makes a swap likely, it decides nothing.
 """
+LOOKALIKE_VOTE = 0.7
+"""A cell this sure of a digit's look-alike letter (or the other way) contests too.
+
+On the same rows, a 0 whose cell saw O at 0.7 to 0.9 was an O 13 times in
+24, so the read is no surer than the cell; at 0.5 to 0.7 it was an O once in 40.
+"""
 SKIP_FIRST = 2
 """No line has a filler in its first two cells worth this risk: the document code's is only nominated (`nominate_filler`)."""
 DOCUMENT_CODE = 1
@@ -220,25 +235,36 @@ def default_classifier() -> CellClassifier | None:
         return None
 
 
-def row_ends(line: TextLine, crop_width: int) -> tuple[float, float] | None:
-    """Centres of a row's first and last character, fitted as evenly spaced through the recogniser's positions.
+GRID_DEGREE = 2
+"""Cell centres are fitted as a quadratic in the character index: a row photographed in
+perspective has a pitch that changes along it, which left straight-grid cells half a
+pitch off at the ends and in the middle."""
 
-    Only for a line read at its full width: then the i-th character is the
-    i-th cell. Positions far off the fit (a stray step) are left out.
+
+def fit_centres(indices: np.ndarray, xs: np.ndarray, count: int) -> np.ndarray | None:
+    """Centres of cells 0..count-1 fitted through characters at known cells, stray positions left out, or None."""
+    if len(indices) < 10:
+        return None
+    fit = np.polyfit(indices, xs, GRID_DEGREE)
+    pitch = (np.polyval(fit, indices[-1]) - np.polyval(fit, indices[0])) / max(indices[-1] - indices[0], 1)
+    if pitch <= 0:
+        return None
+    keep = np.abs(xs - np.polyval(fit, indices)) < 0.3 * pitch
+    if keep.sum() < len(indices) // 2:
+        return None
+    centres = np.polyval(np.polyfit(indices[keep], xs[keep], GRID_DEGREE), np.arange(count, dtype=np.float64))
+    return centres if np.all(np.diff(centres) > 0) else None
+
+
+def row_centres(line: TextLine, crop_width: int) -> np.ndarray | None:
+    """Centres of a row's character cells, fitted through the recogniser's positions (`fit_centres`).
+
+    Only for a line read at its full width: then the i-th character is the i-th cell.
     """
-    count = len(line.chars)
-    if count < 10 or any(c.position < 0 for c in line.chars):
+    if any(c.position < 0 for c in line.chars):
         return None
-    index = np.arange(count, dtype=np.float64)
-    xs = np.array([c.position * crop_width for c in line.chars])
-    slope, start = np.polyfit(index, xs, 1)
-    if slope <= 0:
-        return None
-    keep = np.abs(xs - (start + slope * index)) < 0.3 * slope
-    if keep.sum() < count // 2:
-        return None
-    slope, start = np.polyfit(index[keep], xs[keep], 1)
-    return (float(start), float(start + slope * (count - 1))) if slope > 0 else None
+    xs = np.array([c.position * crop_width for c in line.chars], dtype=np.float64)
+    return fit_centres(np.arange(len(xs), dtype=np.float64), xs, len(xs))
 
 
 def filler_cells(text: str, probs: np.ndarray) -> set[int]:
@@ -260,6 +286,37 @@ def filler_cells(text: str, probs: np.ndarray) -> set[int]:
     if sum(agree) < ROW_AGREEMENT * len(text):
         return set()
     return {i for i in candidates if all(agree[j] for j in (i - 1, i + 1) if 0 <= j < len(text))}
+
+
+MIN_TELLING = 5
+"""Cells seen as letters or digits needed to tell whether the grid lines up with the text (`filler_runs`)."""
+
+
+def filler_runs(text: str, probs: np.ndarray) -> set[int]:
+    """Positions in runs of two or more cells that are clearly `<`, whatever the recogniser read there.
+
+    Blurred or turned rows are sometimes read with every filler as one
+    letter (`AAAA`, `CCCC`); the cells still see fillers. Whether the grid
+    lines up is told by the cells that see letters or digits, which must
+    agree with the text on `ROW_AGREEMENT` of them, and by the characters
+    on either side of each run. No name has two letters together that
+    both look like `<` to a classifier sure of it.
+    """
+    seen = "".join(CLASSES[i] for i in probs.argmax(axis=1))
+    telling = [a == b for a, b in zip(text, seen) if b != "<"]
+    if len(telling) < MIN_TELLING or sum(telling) < ROW_AGREEMENT * len(telling):
+        return set()
+    sure = [i >= SKIP_FIRST and probs[i, FILLER] >= FILLER_VOTE for i in range(len(text))]
+    found: set[int] = set()
+    start = 0
+    while start < len(text):
+        end = start
+        while end < len(text) and sure[end]:
+            end += 1
+        if end - start >= 2 and all(text[j] == seen[j] for j in (start - 1, end) if 0 <= j < len(text)):
+            found.update(i for i in range(start, end) if text[i] != "<")
+        start = end + 1
+    return found
 
 
 def nominate_filler(char: CharScore, filler: float) -> CharScore:
@@ -286,59 +343,180 @@ the right end (its last kept step lies past the text). On the band rows of
 
 
 def aligned_probs(classifier: CellClassifier, crop: np.ndarray, line: TextLine) -> np.ndarray | None:
-    """Cell probabilities on the grid of cells that best explains the recogniser's text, or None.
+    """Cell probabilities on the grid of cells that best explains the recogniser's full-width text, or None.
 
-    The grid comes from the recogniser's character positions (`row_ends`),
-    then moved at either end (`SHIFTS_FIRST`, `SHIFTS_LAST`); the grid on
-    which the cells give the read text the highest mean log probability wins.
+    The grid comes from the recogniser's character positions (`row_centres`).
     """
-    ends = row_ends(line, crop.shape[1])
-    row = None if ends is None else prepare_row(crop)
-    if ends is None or row is None:
+    centres = row_centres(line, crop.shape[1])
+    row = None if centres is None else prepare_row(crop)
+    if centres is None or row is None:
         return None
-    count = len(line.text)
-    pitch = (ends[1] - ends[0]) / (count - 1)
-    grids = [
-        cut_cells(row, count, (ends[0] + first * pitch, ends[1] + last * pitch))
-        for first in SHIFTS_FIRST
-        for last in SHIFTS_LAST
-    ]
-    cells = [g for g in grids if g is not None]
+    found = best_grid(classifier, row, [centres], np.arange(len(centres)), line.text)
+    return None if found is None else found[0]
+
+
+def best_grid(
+    classifier: CellClassifier, row: Row, candidates: list[np.ndarray], cells_of: list[np.ndarray] | np.ndarray, text: str
+) -> tuple[np.ndarray, int] | None:
+    """(cell probabilities, candidate number) on the grid where the cells best read `text`, or None.
+
+    Each candidate's centres are also moved at either end (`SHIFTS_FIRST`,
+    `SHIFTS_LAST`). Character i of `text` sits in cell `cells_of[c][i]` of
+    candidate c (one array for all when they share it). The grid on which
+    the cells give the text the highest mean log probability wins, a filler
+    look-alike counting as read where its cell is `<` (`filler_cells`).
+    """
+    cells, owners = [], []
+    for number, centres in enumerate(candidates):
+        pitches = np.gradient(centres)
+        along = np.linspace(0.0, 1.0, len(centres))
+        for first in SHIFTS_FIRST:
+            for last in SHIFTS_LAST:
+                grid = cut_cells(row, centres + pitches * (first * (1 - along) + last * along))
+                if grid is not None:
+                    cells.append(grid)
+                    owners.append(number)
     if not cells:
         return None
+    count = len(candidates[0])
     probs = classifier.probabilities(np.concatenate(cells)).reshape(len(cells), count, len(CLASSES))
-    read = probs[:, np.arange(count), [CLASSES.index(c) for c in line.text]]
-    return probs[int(np.log(read + 1e-4).mean(axis=1).argmax())]
+    classes = np.array([CLASSES.index(c) for c in text])
+    lookalike = np.array([c in FILLER_LOOKALIKES for c in text])
+    scores = []
+    for grid, number in zip(probs, owners):
+        at = np.asarray(cells_of[number] if isinstance(cells_of, list) else cells_of)
+        read = np.where(lookalike, np.maximum(grid[at, classes], grid[at, FILLER]), grid[at, classes])
+        scores.append(float(np.log(read + 1e-4).mean()))
+    best = int(np.argmax(scores))
+    return probs[best], owners[best]
+
+
+MAX_DROPPED = 3
+"""Characters the recogniser may have dropped from a row for the cells to read them instead."""
+
+
+def dropped_steps(gaps: np.ndarray, budget: int) -> list[int] | None:
+    """Whole cell steps between consecutive characters, each closest to its measured gap (in pitches), in `budget` cells at most.
+
+    Independent rounding would put two `<` merged into one character 1.5
+    pitches from both neighbours two steps from each; the budget (the line's
+    width) makes one of them a single step.
+    """
+    best: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
+    for gap in gaps:
+        reached: dict[int, tuple[float, list[int]]] = {}
+        for total, (cost, steps) in best.items():
+            for step in range(1, MAX_DROPPED + 2):
+                if total + step > budget:
+                    break
+                option = (cost + (gap - step) ** 2, steps + [step])
+                if total + step not in reached or option[0] < reached[total + step][0]:
+                    reached[total + step] = option
+        best = reached
+    return min(best.values())[1] if best else None
+
+
+def dropped_cells(line: TextLine, crop_width: int, width: int) -> list[np.ndarray]:
+    """Which cell each read character of a line short of `width` sits in: one array per way the line can fit.
+
+    A dropped character leaves a gap about two pitches wide between the
+    recogniser's positions of its neighbours; gaps are measured against the
+    local pitch (the median spacing nearby), since perspective changes it
+    along the row. Characters dropped at the ends leave no gap, so every
+    offset that still fits is a way.
+    """
+    missing = width - len(line.chars)
+    if not 0 < missing <= MAX_DROPPED or len(line.chars) < 10 or any(c.position < 0 for c in line.chars):
+        return []
+    xs = np.array([c.position * crop_width for c in line.chars], dtype=np.float64)
+    spacing = np.diff(xs)
+    local = np.array([np.median(spacing[max(0, i - 6) : i + 7]) for i in range(len(spacing))])
+    if local.min() <= 0:
+        return []
+    steps = dropped_steps(spacing / local, width - 1)
+    if steps is None:
+        return []
+    cells = np.concatenate([[0], np.cumsum(steps)])
+    return [cells + offset for offset in range(width - cells[-1])]
+
+
+def filled_in(probs: np.ndarray, position: float) -> CharScore:
+    """A character read from its cell alone: below `CELL_VOTE` its runner-up is as likely, so no check digit
+    settles on it by chance and a name letter is left to the operator (`mrz._contested_letter`)."""
+    first, second = (int(i) for i in np.argsort(probs)[::-1][:2])
+    sure = float(probs[first])
+    return CharScore(CLASSES[first], sure, CLASSES[second], float(probs[second]) if sure >= CELL_VOTE else sure, position)
+
+
+def fill_dropped(classifier: CellClassifier, crop: np.ndarray, line: TextLine, width: int) -> TextLine | None:
+    """The line at `width` characters, the ones the recogniser dropped read from their cells alone, or None.
+
+    Each read character keeps its place among the cells (`dropped_cells`),
+    and the cells' opinion is then given as on any full-width row
+    (`with_opinion`). A filled-in character is only as sure as its cell,
+    and confirmed by nobody (`filled_in`).
+    """
+    ways = dropped_cells(line, crop.shape[1], width)
+    xs = np.array([c.position * crop.shape[1] for c in line.chars], dtype=np.float64)
+    candidates = [(centres, cells) for cells in ways if (centres := fit_centres(cells.astype(np.float64), xs, width)) is not None]
+    row = prepare_row(crop) if candidates else None
+    if row is None:
+        return None
+    found = best_grid(classifier, row, [c for c, _ in candidates], [cells for _, cells in candidates], line.text)
+    if found is None:
+        return None
+    probs, number = found
+    centres, cells = candidates[number]
+    read_at = dict(zip(cells.tolist(), line.chars))
+    chars = [read_at[i] if i in read_at else filled_in(probs[i], float(centres[i] / crop.shape[1])) for i in range(width)]
+    filled = TextLine("".join(c.char for c in chars), line.confidence, line.box, tuple(chars))
+    return with_opinion(filled, probs, frozenset(read_at))
 
 
 def weigh(char: CharScore, probs: np.ndarray) -> CharScore:
     """The recogniser's character with its cell's opinion: confirmed, contested, or (when unsure) neither.
 
     A cell confidently seeing the same character confirms it; one
-    confidently seeing another (not `<`: see `filler_cells`) makes that the
+    confidently seeing another (not `<`: see `filler_cells`), or fairly sure
+    of a digit's look-alike letter (`LOOKALIKE_VOTE`), makes that the
     runner-up, as likely as the read. Neither reader is overruled: the
     parser's check digits decide (`mrz_correct`). A contested runner-up
     makes a swap to it likely, and a field whose check digit holds both as
     read and with two contested characters swapped is ambiguous.
     """
     seen = int(probs.argmax())
-    if probs[seen] < CELL_VOTE or CLASSES[seen] == "<":
+    sure = float(probs[seen])
+    if CLASSES[seen] == "<" or sure < CELL_VOTE and not (sure >= LOOKALIKE_VOTE and lookalikes(char.char, CLASSES[seen])):
         return char
     if CLASSES[seen] == char.char:
         return replace(char, confirmed=True)
-    return CharScore(char.char, char.confidence, CLASSES[seen], char.confidence * float(probs[seen]), char.position)
+    return CharScore(char.char, char.confidence, CLASSES[seen], char.confidence * sure, char.position)
+
+
+def lookalikes(a: str, b: str) -> bool:
+    """A digit and the letter it is confused with (`mrz_correct.TO_DIGIT`, `TO_LETTER`)."""
+    return TO_DIGIT.get(a) == b or TO_LETTER.get(a) == b or TO_DIGIT.get(b) == a or TO_LETTER.get(b) == a
 
 
 def second_opinion(classifier: CellClassifier, crop: np.ndarray, line: TextLine) -> TextLine:
-    """The line as the cells see it: fillers confirmed (`filler_cells`), the document code's nominated, the rest weighed."""
+    """The full-width line as the cells see it (`with_opinion`), or as read when no grid fits."""
     probs = aligned_probs(classifier, crop, line)
-    if probs is None:
-        return line
-    fillers = filler_cells(line.text, probs)
+    return line if probs is None else with_opinion(line, probs)
+
+
+def with_opinion(line: TextLine, probs: np.ndarray, read: frozenset[int] | None = None) -> TextLine:
+    """Fillers confirmed (`filler_cells`, `filler_runs`), the document code's nominated, the rest weighed.
+
+    Only characters the recogniser read (`read`, all when None) are
+    weighed: one filled in from its cell has no second reader to agree.
+    """
+    fillers = filler_cells(line.text, probs) | filler_runs(line.text, probs)
     chars = tuple(
-        CharScore("<", float(probs[i, FILLER]), c.char, c.confidence, c.position)
+        c
+        if read is not None and i not in read
+        else CharScore("<", float(probs[i, FILLER]), c.char, c.confidence, c.position)
         if i in fillers
-        else nominate_filler(c, float(probs[i, FILLER]))
+        else nominate_filler(weigh(c, probs[i]), float(probs[i, FILLER]))
         if i == DOCUMENT_CODE
         else weigh(c, probs[i])
         for i, c in enumerate(line.chars)

@@ -17,11 +17,20 @@ import numpy as np
 
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
-from kiosk.ocr.mrz_cells import CellClassifier, alternation_runs, default_classifier, ink_mask, second_opinion
+from kiosk.ocr.mrz_cells import (
+    MAX_DROPPED,
+    CellClassifier,
+    alternation_runs,
+    default_classifier,
+    fill_dropped,
+    ink_mask,
+    second_opinion,
+)
 from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
+FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
 MAX_WIDTH_SLACK = 3
 STATUS_RANK = {"ok": 2, "invalid": 1, "no_mrz": 0}
 
@@ -159,14 +168,32 @@ def with_paper_margin(crop: np.ndarray, margin: int) -> np.ndarray:
 def recognise_rows(engine: OcrEngine, crops: list[np.ndarray], cells: CellClassifier | None = None) -> list[TextLine]:
     """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again.
 
-    With a cell classifier, full-width rows also get its opinion (`mrz_cells.second_opinion`).
+    With a cell classifier, rows also get its opinion (`cells_read`).
     """
     wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
     lines = reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
     if cells is not None:
-        widths = {w for w, _ in LINE_WIDTHS}
-        lines = [second_opinion(cells, c, l) if len(l.text) in widths else l for c, l in zip(crops, lines)]
+        widths = exact_widths(lines)
+        lines = [cells_read(cells, c, l, widths) for c, l in zip(crops, lines)]
     return [prefer_fillers(line) for line in lines]
+
+
+def exact_widths(lines: list[TextLine]) -> set[int]:
+    """The MRZ line widths some of these rows have exactly."""
+    return {len(l.text) for l in lines} & FULL_WIDTHS
+
+
+def cells_read(cells: CellClassifier, crop: np.ndarray, line: TextLine, widths: set[int]) -> TextLine:
+    """The row with the cells' opinion: at full width (`second_opinion`), or a few characters short of a
+    neighbour's width with the dropped ones read from their cells (`fill_dropped`)."""
+    if len(line.text) in FULL_WIDTHS:
+        return second_opinion(cells, crop, line)
+    for width in widths:
+        if 0 < width - len(line.text) <= MAX_DROPPED:
+            filled = fill_dropped(cells, crop, line, width)
+            if filled is not None:
+                return filled
+    return line
 
 
 def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:
@@ -177,7 +204,7 @@ def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[Tex
     a name that no check digit covers. A blurrier copy of the same crop is
     usually read whole.
     """
-    widths = {len(l.text) for l in lines} & {w for w, _ in LINE_WIDTHS}
+    widths = exact_widths(lines)
     out = list(lines)
     for width in widths:
         for i, line in enumerate(out):
@@ -198,25 +225,33 @@ def detected_rows(engine: OcrEngine, image: np.ndarray, cells: CellClassifier | 
     rows = realign_short_rows(engine, image, rows)
     if cells is None:
         return rows
-    return [cell_opinion(engine, cells, image, row) for row in rows]
+    widths = exact_widths(rows)
+    return [cell_opinion(engine, cells, image, row, widths) for row in rows]
 
 
-def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, row: TextLine) -> TextLine:
-    """A detected full-width row with the cells' opinion (`mrz_cells.second_opinion`).
+def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, row: TextLine, widths: set[int]) -> TextLine:
+    """A detected row with the cells' opinion (`cells_read`), at full width or a few characters short of `widths`.
 
     Rows joined from several detections carry no usable character
-    positions, so the row's box is read once more for them; its reading
-    must match the row's, or the row is left as read.
+    positions, so the row's box is read once more for them. On a full-width
+    row the i-th character of a reading as long is where the i-th of the
+    row is; a full-width row read otherwise is left as read. A short row,
+    whose dropped characters may differ between readings, takes the new
+    reading if the cells bring it to full width.
     """
-    if len(row.text) not in {w for w, _ in LINE_WIDTHS}:
+    full = len(row.text) in FULL_WIDTHS
+    if not full and not any(0 < w - len(row.text) <= MAX_DROPPED for w in widths):
         return row
     crop = crop_quad(image, np.asarray(row.box, dtype=np.float32))
     wide = cv2.resize(crop, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)
     [again] = engine.recognise([wide], alphabet=MRZ_ALPHABET)
-    if again.text != row.text:
+    if again.text == row.text or full and len(again.text) == len(row.text):
+        placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
+        return cells_read(cells, crop, TextLine(row.text, row.confidence, row.box, placed), widths)
+    if full:
         return row
-    placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
-    return second_opinion(cells, crop, TextLine(row.text, row.confidence, row.box, placed))
+    filled = cells_read(cells, crop, TextLine(again.text, again.confidence, row.box, again.chars), widths)
+    return filled if len(filled.text) in widths else row
 
 
 def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine]) -> list[TextLine]:
