@@ -651,6 +651,39 @@ def test_two_o_read_as_zero_cancel_in_the_check_digit_and_a_contesting_reader_ma
     assert {(c.position, c.to_char) for c in ambiguity.candidates} == {(3, "O"), (4, "O")}
 
 
+def test_a_sure_and_a_fair_contest_that_cancel_are_ambiguous_too():
+    lines = _number_with_two_o("L5200BXK3")
+
+    def shares(second: float) -> list[list[CharScore]]:
+        return [
+            [CharScore(c, 0.9) for c in lines[0]],
+            [
+                CharScore(c, 0.9, "O", 0.9 * {3: 0.95, 4: second}[i]) if i in (3, 4) else CharScore(c, 0.9)
+                for i, c in enumerate(lines[1])
+            ],
+        ]
+
+    assert parse_mrz(lines, shares(0.4)).status == "invalid"
+    assert parse_mrz(lines, shares(0.2)).status == "ok"  # a faint second choice is no contest
+
+
+def test_a_swap_that_fits_the_check_digit_but_leaves_a_contested_character_is_not_applied():
+    # L52OOBXK3 read L52O0BXK3, the recogniser's second choice O at 4: that swap fits the check
+    # digit. But the cells saw H where K was read: had K been wrong too, another swap would fit.
+    lines = _number_with_two_o("L52O0BXK3")
+
+    def scores(contest: bool) -> list[list[CharScore]]:
+        second = {4: CharScore("0", 0.6, "O", 0.3), 7: CharScore("K", 0.9, "H", 0.8 if contest else 0.01)}
+        return [[CharScore(c, 0.9) for c in lines[0]], [second.get(i, CharScore(c, 0.9)) for i, c in enumerate(lines[1])]]
+
+    plain = parse_mrz(lines, scores(contest=False))
+    assert plain.status == "ok" and plain.value("document_number") == "L52OOBXK3"
+    result = parse_mrz(lines, scores(contest=True))
+    assert result.status == "invalid" and result.value("document_number") == "L52O0BXK3"
+    (ambiguity,) = result.ambiguities
+    assert {(c.position, c.to_char) for c in ambiguity.candidates} == {(4, "O"), (7, "H")}
+
+
 def test_one_contested_character_does_not_unsettle_a_check_digit_that_holds():
     lines = _number_with_two_o("L52OOBXK3")
     scores = [

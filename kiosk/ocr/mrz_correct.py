@@ -251,7 +251,9 @@ def prove_by_check(
     segments in it whose characters may be swapped (each segment is one field,
     for the filler-run rule). Candidates are single swaps and pairs of swaps,
     ranked by `swap_cost` (at most `MAX_SWAP_COST` in all). When several candidates share the lowest cost, the
-    field is left as read and the ambiguity reported. Does nothing when no
+    field is left as read and the ambiguity reported; so it is when the one
+    likeliest leaves a contested character (`contested`) as read, since a
+    second misread there would let other swaps fit as well. Does nothing when no
     candidate makes it hold; when the check already holds, see `contested_pair`.
     """
     if grid.holds(data, check, filler_when_empty):
@@ -278,6 +280,14 @@ def prove_by_check(
         return None
     lowest = min(cost for cost, _ in found)
     best = [changes for cost, changes in found if cost == lowest]
+    left = [(pos, other) for pos, other, _ in contested(grid, free) if len(best) == 1 and pos not in dict(best[0])]
+    if left:
+        candidates = tuple(
+            Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: {why}")
+            for changes, why in ((best[0], "makes the check digit hold"), (left, "contested, and left as read by that swap"))
+            for pos, alternative in changes
+        )
+        return Ambiguity(field, candidates, f"{field}: a swap makes the check digit hold, but leaves a contested character as read")
     if len(best) == 1:
         reason = f"{field}: only likeliest swap that makes the check digit hold"
         for pos, alternative in best[0]:
@@ -296,30 +306,40 @@ def contested_pair(
 ) -> Ambiguity | None:
     """A check digit that holds as read and also with two contested characters swapped proves neither reading.
 
-    Contested means a runner-up with at least `CONTESTED_SHARE` of the read
-    character's probability: the recogniser torn, or the cell classifier
-    confidently seeing another character (`mrz_cells.contest`). Two O read
-    as 0 at weights 7 and 3 cancel in the modulo-10 sum, so a number can
-    hold its check digit with both wrong.
+    Contested means a runner-up with a good share of the read character's
+    probability (`contested`): the recogniser torn, or the cell classifier
+    seeing another character (`mrz_cells.weigh`). Two O read as 0 at
+    weights 7 and 3 cancel in the modulo-10 sum, so a number can hold its
+    check digit with both wrong. A pair counts when its shares multiply to
+    `CONTESTED_SHARE` squared: one sure contest and one fair one.
     """
-    options = [
-        (pos, runner_up)
-        for segment in free
-        for pos in segment
-        for runner_up, share in [grid.runner_ups.get(pos, ("", 0.0))]
-        if share >= CONTESTED_SHARE and runner_up not in ("", "<")
-    ]
-    for pair in combinations(options, 2):
-        if _holds_with(grid, pair, data, check, filler_when_empty):
-            candidates = tuple(
-                Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
-                for pos, alternative in pair
-            )
-            return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with two contested characters swapped")
+    options = contested(grid, free, PAIRED_SHARE)
+    for (a, x, share_a), (b, y, share_b) in combinations(options, 2):
+        if share_a * share_b < CONTESTED_SHARE**2 or not _holds_with(grid, ((a, x), (b, y)), data, check, filler_when_empty):
+            continue
+        candidates = tuple(
+            Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
+            for pos, alternative in ((a, x), (b, y))
+        )
+        return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with two contested characters swapped")
     return None
 
 
+def contested(grid: Grid, free: Sequence[Sequence[Pos]], least: float | None = None) -> list[tuple[Pos, str, float]]:
+    """(position, runner-up, share) of characters in `free` whose runner-up (not `<`) has at least `least` (`CONTESTED_SHARE`) of their probability."""
+    least = CONTESTED_SHARE if least is None else least
+    return [
+        (pos, runner_up, share)
+        for segment in free
+        for pos in segment
+        for runner_up, share in [grid.runner_ups.get(pos, ("", 0.0))]
+        if share >= least and runner_up not in ("", "<")
+    ]
+
+
 CONTESTED_SHARE = 0.5
+PAIRED_SHARE = 0.3
+"""The least share for either of a contested pair (`contested_pair`)."""
 INDISTINCT = frozenset({("O", "0"), ("0", "O")})
 """Pairs the recogniser cannot tell apart in OCR-B: the letter O and the digit 0 differ by a few percent in height."""
 SUPPORT_SHARE = 0.05
