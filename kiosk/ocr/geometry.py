@@ -10,7 +10,9 @@ def group_rows(boxes: list[np.ndarray]) -> list[list[int]]:
     """Indices of `boxes` grouped into rows, top to bottom, each row left to right.
 
     Two boxes share a row when their vertical centres are closer than half
-    the smaller box height.
+    the smaller box height and they do not lie over each other: on a tilted
+    page two long lines close together (an MRZ) have boxes taller than
+    the distance between them.
     """
     boxes = [np.asarray(b, dtype=np.float32) for b in boxes]
     order = sorted(range(len(boxes)), key=lambda i: (boxes[i][:, 1].mean(), boxes[i][:, 0].min()))
@@ -21,11 +23,19 @@ def group_rows(boxes: list[np.ndarray]) -> list[list[int]]:
         if rows:
             ref = boxes[rows[-1][0]]
             ref_height = ref[:, 1].max() - ref[:, 1].min()
-            if abs(box[:, 1].mean() - ref[:, 1].mean()) < 0.5 * min(height, ref_height):
+            near = abs(box[:, 1].mean() - ref[:, 1].mean()) < 0.5 * min(height, ref_height)
+            if near and not any(_overlap_x(box, boxes[j]) for j in rows[-1]):
                 rows[-1].append(i)
                 continue
         rows.append([i])
     return [sorted(row, key=lambda i: boxes[i][:, 0].min()) for row in rows]
+
+
+def _overlap_x(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two boxes share more than half of the narrower one's horizontal extent."""
+    shared = min(a[:, 0].max(), b[:, 0].max()) - max(a[:, 0].min(), b[:, 0].min())
+    narrower = min(a[:, 0].max() - a[:, 0].min(), b[:, 0].max() - b[:, 0].min())
+    return shared > 0.5 * narrower
 
 
 def sort_boxes(boxes: np.ndarray) -> list[np.ndarray]:

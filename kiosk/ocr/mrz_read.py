@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from itertools import product
 from dataclasses import dataclass, replace
 
 import cv2
@@ -106,11 +107,15 @@ def _runs(text: str, char: str) -> list[tuple[int, int]]:
 
 
 def best_parse(rows: list[TextLine]) -> MrzResult | None:
-    """The best-validated MRZ among consecutive rows that fit a format's line width."""
+    """The best-validated MRZ among consecutive rows that fit a format's line width, in either order.
+
+    The detector turns each upside-down line upright, but on a page upside
+    down the last MRZ line is the top row.
+    """
     best: MrzResult | None = None
-    for width, count in LINE_WIDTHS:
-        for start in range(len(rows) - count + 1):
-            fitted = [fit_width(row, width) for row in rows[start : start + count]]
+    for (width, count), ordered in product(LINE_WIDTHS, (rows, rows[::-1])):
+        for start in range(len(ordered) - count + 1):
+            fitted = [fit_width(row, width) for row in ordered[start : start + count]]
             if any(f is None for f in fitted):
                 continue
             result = parse_mrz([f.text for f in fitted], [f.chars for f in fitted])
@@ -120,6 +125,8 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
 
 
 REREAD_SCALES = (0.5, 0.35)
+REREAD_SLACK = 6
+"""How many characters off its neighbours' width a row may be for reading again (`reread_off_width`)."""
 STRETCH = 1.5
 """MRZ rows are widened by this before recognition. OCR-B in an MRZ is widely spaced
 monospace; the recogniser, trained on ordinary text, drops characters of it (QAQA read as
@@ -202,19 +209,21 @@ def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[Tex
     The recogniser sometimes drops a character pair in widely spaced print
     (QAQA read as QA); padding the fillers would then hide the loss inside
     a name that no check digit covers. A blurrier copy of the same crop is
-    usually read whole.
+    usually read whole, or closer to whole: the cells then read what is
+    still missing (`cells_read`).
     """
     widths = exact_widths(lines)
     out = list(lines)
     for width in widths:
         for i, line in enumerate(out):
-            if len(line.text) == width or abs(len(line.text) - width) > MAX_WIDTH_SLACK:
+            if len(line.text) == width or abs(len(line.text) - width) > REREAD_SLACK:
                 continue
             for scale in REREAD_SCALES:
                 small = cv2.resize(crops[i], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                 [again] = engine.recognise([small], alphabet=MRZ_ALPHABET)
-                if len(again.text) == width:
+                if abs(len(again.text) - width) < abs(len(out[i].text) - width):
                     out[i] = TextLine(again.text, again.confidence, line.box, again.chars)
+                if len(out[i].text) == width:
                     break
     return out
 
