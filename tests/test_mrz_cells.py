@@ -185,6 +185,11 @@ def test_fillers_all_read_as_one_letter_are_fillers_where_the_letters_line_up():
     assert filler_runs(text, one_hot("<" + cells[:-1])) == set()
     # A run whose neighbour the cells read as another letter may be a misplaced grid there.
     assert filler_runs(text, one_hot(cells[:13] + "U" + cells[14:])) == set(range(17, 36))
+    # Three cells fairly sure of `<` are fillers; two must be surer (no name has three `<`-like letters together).
+    fair = one_hot(cells)
+    fair[11:13] = one_hot("<<", sure=0.8)
+    fair[17:20] = one_hot("<<<", sure=0.8)
+    assert filler_runs(text, fair) == set(range(17, 36))
     # A lone `<` cell is left to the look-alike rule (`filler_cells`).
     assert filler_runs("IDEUENGUYENAJOHN" + "A" * 20, one_hot("IDEUENGUYEN<JOHN" + "A" * 20)) == set()
 

@@ -292,28 +292,34 @@ MIN_TELLING = 5
 """Cells seen as letters or digits needed to tell whether the grid lines up with the text (`filler_runs`)."""
 
 
+RUN_VOTE = 0.7
+"""Three cells in a row this sure of `<` are fillers (two must be `FILLER_VOTE` sure): no name has three `<`-like letters together."""
+
+
 def filler_runs(text: str, probs: np.ndarray) -> set[int]:
-    """Positions in runs of two or more cells that are clearly `<`, whatever the recogniser read there.
+    """Positions in runs of cells that are clearly `<` (`RUN_VOTE`), whatever the recogniser read there.
 
     Blurred or turned rows are sometimes read with every filler as one
     letter (`AAAA`, `CCCC`); the cells still see fillers. Whether the grid
-    lines up is told by the cells that see letters or digits, which must
+    lines up is told by the cells sure of a letter or digit, which must
     agree with the text on `ROW_AGREEMENT` of them, and by the characters
-    on either side of each run. No name has two letters together that
+    on either side of each run (where their cells are sure). No name has two letters together that
     both look like `<` to a classifier sure of it.
     """
     seen = "".join(CLASSES[i] for i in probs.argmax(axis=1))
-    telling = [a == b for a, b in zip(text, seen) if b != "<"]
+    telling = [a == b for i, (a, b) in enumerate(zip(text, seen)) if b != "<" and probs[i].max() >= CELL_VOTE]
     if len(telling) < MIN_TELLING or sum(telling) < ROW_AGREEMENT * len(telling):
         return set()
-    sure = [i >= SKIP_FIRST and probs[i, FILLER] >= FILLER_VOTE for i in range(len(text))]
+    filler = np.where(np.arange(len(text)) >= SKIP_FIRST, probs[:, FILLER], 0.0)
+    lined_up = [a == b or probs[i].max() < CELL_VOTE for i, (a, b) in enumerate(zip(text, seen))]
     found: set[int] = set()
     start = 0
     while start < len(text):
         end = start
-        while end < len(text) and sure[end]:
+        while end < len(text) and filler[end] >= RUN_VOTE:
             end += 1
-        if end - start >= 2 and all(text[j] == seen[j] for j in (start - 1, end) if 0 <= j < len(text)):
+        long_enough = end - start >= 3 or end - start == 2 and filler[start:end].min() >= FILLER_VOTE
+        if long_enough and all(lined_up[j] for j in (start - 1, end) if 0 <= j < len(text)):
             found.update(i for i in range(start, end) if text[i] != "<")
         start = end + 1
     return found

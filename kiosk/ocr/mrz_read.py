@@ -110,7 +110,8 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
     """The best-validated MRZ among consecutive rows that fit a format's line width, in either order.
 
     The detector turns each upside-down line upright, but on a page upside
-    down the last MRZ line is the top row.
+    down the last MRZ line is the top row. Rows taken bottom to top count
+    only when every check digit holds: any text parses as something.
     """
     best: MrzResult | None = None
     for (width, count), ordered in product(LINE_WIDTHS, (rows, rows[::-1])):
@@ -119,7 +120,7 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
             if any(f is None for f in fitted):
                 continue
             result = parse_mrz([f.text for f in fitted], [f.chars for f in fitted])
-            if better(result, best):
+            if (ordered is rows or result.ok) and better(result, best):
                 best = result
     return best
 
