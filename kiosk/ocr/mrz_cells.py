@@ -104,6 +104,11 @@ class Row:
     def width(self) -> int:
         return self.padded.shape[1] - 2 * self.margin
 
+    @property
+    def pad_y(self) -> int:
+        """Rows above and below the text that go into each cell."""
+        return int(round(0.2 * self.height))
+
 
 def prepare_row(crop: np.ndarray) -> Row | None:
     """The row levelled and padded on every side, or None without a clear band of text."""
@@ -121,12 +126,14 @@ def prepare_row(crop: np.ndarray) -> Row | None:
     return Row(padded, margin, span[0], height, scale)
 
 
-def cut_cells(row: Row, centres: np.ndarray) -> np.ndarray | None:
+def cut_cells(row: Row, centres: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray | None:
     """One cell image per centre (crop x), shape (count, CELL_H, CELL_W), ink 1 and paper 0.
 
     Each cell is as wide as the spacing around its own centre: a row in
-    perspective has a wider pitch at its near end. None when the spacing is
-    implausible for the text's height or the cells would run off the row.
+    perspective has a wider pitch at its near end. `levels` are the ink and
+    paper grey (`ink_levels` of these cells when not given). None when the
+    spacing is implausible for the text's height or the cells would run off
+    the row.
     """
     count = len(centres)
     if count < 2:
@@ -138,17 +145,25 @@ def cut_cells(row: Row, centres: np.ndarray) -> np.ndarray | None:
         return None
     if xs[0] < 0 or xs[-1] + 0.5 * pitches[-1] > row.width:
         return None
-    pad_y = int(round(0.2 * row.height))
-    top = row.margin + row.top - pad_y
-    bottom = row.margin + row.top + row.height + pad_y
+    top, bottom = row.margin + row.top - row.pad_y, row.margin + row.top + row.height + row.pad_y
     halves = 0.5 * WINDOW * pitches
-    start, end = int(row.margin + xs[0] - halves[0]), int(row.margin + xs[-1] + halves[-1])
-    ink, paper = np.percentile(row.padded[top:bottom:2, start:end:2], (2, 98))
+    ink, paper = levels if levels is not None else ink_levels(row, centres)
+    lefts = np.rint(row.margin + xs - halves).astype(int).tolist()
+    rights = np.rint(row.margin + xs + halves).astype(int).tolist()
     cells = np.empty((count, CELL_H, CELL_W), np.float32)
-    for i, (centre, half) in enumerate(zip(row.margin + xs, halves)):
-        a, b = int(round(centre - half)), int(round(centre + half))
+    for i, (a, b) in enumerate(zip(lefts, rights)):
         cells[i] = cv2.resize(row.padded[top:bottom, a : max(b, a + 1)], (CELL_W, CELL_H), interpolation=cv2.INTER_AREA)
     return np.clip((paper - cells) / max(paper - ink, 1.0), 0.0, 1.0).astype(np.float32)
+
+
+def ink_levels(row: Row, centres: np.ndarray) -> tuple[float, float]:
+    """The ink and paper grey of the row's text between these cell centres (2nd and 98th percentiles)."""
+    xs = row.scale * np.asarray(centres, dtype=np.float64)
+    halves = 0.5 * WINDOW * np.gradient(xs)
+    start, end = int(row.margin + xs[0] - halves[0]), int(row.margin + xs[-1] + halves[-1])
+    top, bottom = row.margin + row.top - row.pad_y, row.margin + row.top + row.height + row.pad_y
+    ink, paper = np.percentile(row.padded[top:bottom:2, start:end:2], (2, 98))
+    return float(ink), float(paper)
 
 
 def even_centres(count: int, ends: tuple[float, float]) -> np.ndarray:
@@ -376,9 +391,10 @@ def best_grid(
     for number, centres in enumerate(candidates):
         pitches = np.gradient(centres)
         along = np.linspace(0.0, 1.0, len(centres))
+        levels = ink_levels(row, centres)
         for first in SHIFTS_FIRST:
             for last in SHIFTS_LAST:
-                grid = cut_cells(row, centres + pitches * (first * (1 - along) + last * along))
+                grid = cut_cells(row, centres + pitches * (first * (1 - along) + last * along), levels)
                 if grid is not None:
                     cells.append(grid)
                     owners.append(number)
@@ -388,12 +404,11 @@ def best_grid(
     probs = classifier.probabilities(np.concatenate(cells)).reshape(len(cells), count, len(CLASSES))
     classes = np.array([CLASSES.index(c) for c in text])
     lookalike = np.array([c in FILLER_LOOKALIKES for c in text])
-    scores = []
-    for grid, number in zip(probs, owners):
-        at = np.asarray(cells_of[number] if isinstance(cells_of, list) else cells_of)
-        read = np.where(lookalike, np.maximum(grid[at, classes], grid[at, FILLER]), grid[at, classes])
-        scores.append(float(np.log(read + 1e-4).mean()))
-    best = int(np.argmax(scores))
+    at = np.stack([cells_of[number] for number in owners]) if isinstance(cells_of, list) else np.asarray(cells_of)[None, :]
+    grids = np.arange(len(probs))[:, None]
+    read = probs[grids, at, classes[None, :]]
+    read = np.where(lookalike, np.maximum(read, probs[grids, at, FILLER]), read)
+    best = int(np.log(read + 1e-4).mean(axis=1).argmax())
     return probs[best], owners[best]
 
 
