@@ -147,18 +147,24 @@ def one_hot(text: str, sure: float = 0.97) -> np.ndarray:
     return probs
 
 
-def test_a_sure_cell_confirms_or_contests_the_read_without_overruling_it():
+def test_a_sure_cell_confirms_contests_or_leads_and_the_other_reading_stays_in_play():
     from kiosk.ocr.mrz_cells import weigh
 
-    read = CharScore("0", 0.99, "8", 0.001)
-    contested = weigh(read, one_hot("O")[0])
-    assert contested.char == "0" and contested.runner_up == "O" and not contested.confirmed
+    read = CharScore("8", 0.99, "B", 0.001)
+    contested = weigh(read, one_hot("3")[0])
+    assert contested.char == "8" and contested.runner_up == "3" and not contested.confirmed
     assert contested.runner_up_confidence / contested.confidence > 0.9
-    confirmed = weigh(read, one_hot("0")[0])
-    assert confirmed.confirmed and (confirmed.char, confirmed.runner_up) == ("0", "8")
-    assert weigh(read, one_hot("O", sure=0.6)[0]) == read  # an unsure cell is neither
-    # Fairly sure of a digit's look-alike letter is a contest: the recogniser tells O from 0 no better.
-    assert weigh(read, one_hot("O", sure=0.8)[0]).runner_up == "O"
+    confirmed = weigh(read, one_hot("8")[0])
+    assert confirmed.confirmed and (confirmed.char, confirmed.runner_up) == ("8", "B")
+    assert weigh(read, one_hot("3", sure=0.6)[0]) == read  # an unsure cell is neither
+    # The recogniser cannot tell O from 0, and reads little it is unsure of better than the cells:
+    # there the cell's reading leads, and the recogniser's is its runner-up, at least half as likely.
+    for unsure in (CharScore("0", 0.99, "8", 0.001), CharScore("T", 0.6, "Y", 0.2)):
+        led = weigh(unsure, one_hot("O" if unsure.char == "0" else "Y")[0])
+        assert led.char != unsure.char and led.runner_up == unsure.char and not led.confirmed
+        assert led.runner_up_confidence >= 0.5 * led.confidence
+    # Fairly sure of a digit's look-alike letter is a contest: the recogniser tells I from 1 no better.
+    assert weigh(CharScore("1", 0.99), one_hot("I", sure=0.8)[0]).runner_up == "I"
     assert weigh(CharScore("A", 0.99), one_hot("R", sure=0.8)[0]) == CharScore("A", 0.99)
 
 

@@ -684,6 +684,24 @@ def test_a_swap_that_fits_the_check_digit_but_leaves_a_contested_character_is_no
     assert {(c.position, c.to_char) for c in ambiguity.candidates} == {(4, "O"), (7, "H")}
 
 
+def test_a_contested_letter_ten_apart_from_its_rival_leaves_the_check_digit_proving_nothing():
+    # F is 15 and P is 25: at any weight they differ by a multiple of 10, so the check holds either way.
+    truth = td3_lines(
+        document_type="P", issuing_state="GBR", surname="ERIKSSON", given_names="LUCAS", number="L52FOBXK3",
+        nationality="GBR", birth_date="820226", sex="F", expiry_date="270614", personal_number="",
+    )
+    lines = [truth[0], truth[1].replace("L52FOBXK3", "L52POBXK3")]
+    assert parse_mrz(lines).status == "ok"  # alone, nothing says the read is wrong
+    scores = [
+        [CharScore(c, 0.9) for c in lines[0]],
+        [CharScore(c, 0.9, "F", 0.6) if i == 3 else CharScore(c, 0.9) for i, c in enumerate(lines[1])],
+    ]
+    result = parse_mrz(lines, scores)
+    assert result.status == "invalid" and not result.field("document_number").valid
+    (ambiguity,) = result.ambiguities
+    assert [(c.position, c.to_char) for c in ambiguity.candidates] == [(3, "F")]
+
+
 def test_one_contested_character_does_not_unsettle_a_check_digit_that_holds():
     lines = _number_with_two_o("L52OOBXK3")
     scores = [

@@ -310,10 +310,15 @@ def contested_pair(
     probability (`contested`): the recogniser torn, or the cell classifier
     seeing another character (`mrz_cells.weigh`). Two O read as 0 at
     weights 7 and 3 cancel in the modulo-10 sum, so a number can hold its
-    check digit with both wrong. A pair counts when its shares multiply to
+    check digit with both wrong; and letters 10 apart (F and P, E, O and Y)
+    are the same to it at any weight, so one contested letter is enough. A pair counts when its shares multiply to
     `CONTESTED_SHARE` squared: one sure contest and one fair one.
     """
     options = contested(grid, free, PAIRED_SHARE)
+    for pos, alternative, share in options:
+        if share >= CONTESTED_SHARE and _holds_with(grid, ((pos, alternative),), data, check, filler_when_empty):
+            candidate = Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
+            return Ambiguity(field, (candidate,), f"{field}: the check digit holds as read and with a contested character swapped")
     for (a, x, share_a), (b, y, share_b) in combinations(options, 2):
         if share_a * share_b < CONTESTED_SHARE**2 or not _holds_with(grid, ((a, x), (b, y)), data, check, filler_when_empty):
             continue

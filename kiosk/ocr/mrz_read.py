@@ -244,8 +244,9 @@ def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, ro
 
     Rows joined from several detections carry no usable character
     positions, so the row's box is read once more for them. On a full-width
-    row the i-th character of a reading as long is where the i-th of the
-    row is; a full-width row read otherwise is left as read. A short row,
+    row the i-th character of a reading as long (or brought to that length
+    by `fill_dropped`) is where the i-th of the row is; a full-width row
+    read otherwise is left as read. A short row,
     whose dropped characters may differ between readings, takes the new
     reading if the cells bring it to full width.
     """
@@ -255,6 +256,8 @@ def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, ro
     crop = crop_quad(image, np.asarray(row.box, dtype=np.float32))
     wide = cv2.resize(crop, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)
     [again] = engine.recognise([wide], alphabet=MRZ_ALPHABET)
+    if full and 0 < len(row.text) - len(again.text) <= MAX_DROPPED:
+        again = fill_dropped(cells, crop, again, len(row.text)) or again
     if again.text == row.text or full and len(again.text) == len(row.text):
         placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
         return cells_read(cells, crop, TextLine(row.text, row.confidence, row.box, placed), widths)
