@@ -128,6 +128,10 @@ def test_characters_the_recogniser_dropped_are_read_from_their_cells(engine, cla
     filled = fill_dropped(classifier, crop, short, len(truth))
     assert filled is not None and filled.text == truth
     assert not any(filled.chars[i].confirmed for i in dropped)
+    # Dropped at the start, no gap shows where: the cell past the end would be blank paper, which reads as nothing.
+    headless = TextLine(line.text[1:], line.confidence, line.box, line.chars[1:])
+    filled = fill_dropped(classifier, crop, headless, len(truth))
+    assert filled is not None and filled.text == truth
     # Fewer characters than a line can have lost, or no positions to find the gap by: left alone.
     assert fill_dropped(classifier, crop, TextLine(truth[:30], 0.9, line.box, line.chars[:30]), len(truth)) is None
     blind = tuple(CharScore(c.char, c.confidence) for c in chars)

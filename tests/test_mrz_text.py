@@ -734,6 +734,30 @@ def test_a_zero_both_readers_saw_is_not_swapped_for_o_when_two_contested_ones_fi
     assert result.status == "ok" and result.value("document_number") == "HVOL5O020"
 
 
+def test_a_document_code_must_start_with_the_letter_its_format_allows():
+    # TD1 and TD2 codes start with A, C or I; a Y is a misread I, and no check digit covers it.
+    lines = list(td1_lines(
+        document_type="ID", issuing_state="GBR", number="PYCNWOW3I", birth_date="630522", sex="M",
+        expiry_date="221205", nationality="UNO", surname="LI", given_names="WEI",
+    ))
+    assert parse_mrz(lines).status == "ok"
+    result = parse_mrz(["Y" + lines[0][1:], *lines[1:]])
+    assert result.status == "invalid" and result.all_check_digits_valid
+    assert not result.field("document_type").valid and "A or C or I" in result.field("document_type").reason
+
+
+def test_a_name_letter_the_recogniser_was_torn_on_is_left_to_the_operator():
+    # CHIMAMANDA read CHIMAMANOA, the recogniser's second choice D at 0.4 of its O.
+    lines = ["V<UNOTAN<<CHIMAMANOA<<<<<<<<<<<<<<<<<<<<<<<<", "WHMK3P8KY1XXA5210183M3601176D1XY7097F<<<<<<<"]
+    torn = [
+        [CharScore(c, 0.5, "D", 0.2) if i == 18 else CharScore(c, 0.9) for i, c in enumerate(lines[0])],
+        [CharScore(c, 0.9) for c in lines[1]],
+    ]
+    result = parse_mrz(lines, torn)
+    assert result.status == "invalid" and not result.field("given_names").valid
+    assert parse_mrz(lines, [[CharScore(c, 0.9) for c in line] for line in lines]).status == "ok"
+
+
 def test_a_name_letter_two_readers_disagree_on_is_left_to_the_operator():
     # OKONKWO's W read as M, while the cell classifier saw W: no check digit can settle it.
     lines = ["V<GBROKONKMO<BAPTISTE<<WEI<<<<<<<<<<<<<<<<<<", "WHMK3P8KY1XXA5210183M3601176D1XY7097F<<<<<<<"]

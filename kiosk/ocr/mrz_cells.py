@@ -386,8 +386,11 @@ def best_grid(
     Each candidate's centres are also moved at either end (`SHIFTS_FIRST`,
     `SHIFTS_LAST`). Character i of `text` sits in cell `cells_of[c][i]` of
     candidate c (one array for all when they share it). The grid on which
-    the cells give the text the highest mean log probability wins, a filler
-    look-alike counting as read where its cell is `<` (`filler_cells`).
+    the cells give the text the highest log probability wins, a filler
+    look-alike counting as read where its cell is `<` (`filler_cells`), and
+    a cell holding no read character counting with its own likeliest class:
+    a character dropped at one end leaves blank paper at the other, which
+    reads as nothing sure.
     """
     cells, owners = [], []
     for number, centres in enumerate(candidates):
@@ -410,7 +413,12 @@ def best_grid(
     grids = np.arange(len(probs))[:, None]
     read = probs[grids, at, classes[None, :]]
     read = np.where(lookalike, np.maximum(read, probs[grids, at, FILLER]), read)
-    best = int(np.log(read + 1e-4).mean(axis=1).argmax())
+    score = np.log(read + 1e-4).sum(axis=1)
+    if at.shape[1] < count:
+        empty = np.ones((len(probs), count), bool)
+        empty[np.broadcast_to(grids, at.shape), at] = False
+        score += np.where(empty, np.log(probs.max(axis=2) + 1e-4), 0.0).sum(axis=1)
+    best = int(score.argmax())
     return probs[best], owners[best]
 
 
