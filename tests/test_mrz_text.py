@@ -746,14 +746,15 @@ def test_a_document_code_must_start_with_the_letter_its_format_allows():
     assert not result.field("document_type").valid and "A or C or I" in result.field("document_type").reason
 
 
+def _sure_but(lines: list[str], at: tuple[int, int], score: CharScore) -> list[list[CharScore]]:
+    """Every character read at 0.9 with no runner-up, except `score` at `at` (line, index)."""
+    return [[score if (n, i) == at else CharScore(c, 0.9) for i, c in enumerate(line)] for n, line in enumerate(lines)]
+
+
 def test_a_name_letter_the_recogniser_was_torn_on_is_left_to_the_operator():
     # CHIMAMANDA read CHIMAMANOA, the recogniser's second choice D at 0.4 of its O.
     lines = ["V<UNOTAN<<CHIMAMANOA<<<<<<<<<<<<<<<<<<<<<<<<", "WHMK3P8KY1XXA5210183M3601176D1XY7097F<<<<<<<"]
-    torn = [
-        [CharScore(c, 0.5, "D", 0.2) if i == 18 else CharScore(c, 0.9) for i, c in enumerate(lines[0])],
-        [CharScore(c, 0.9) for c in lines[1]],
-    ]
-    result = parse_mrz(lines, torn)
+    result = parse_mrz(lines, _sure_but(lines, (0, 18), CharScore("O", 0.5, "D", 0.2)))
     assert result.status == "invalid" and not result.field("given_names").valid
     assert parse_mrz(lines, [[CharScore(c, 0.9) for c in line] for line in lines]).status == "ok"
 
@@ -761,11 +762,7 @@ def test_a_name_letter_the_recogniser_was_torn_on_is_left_to_the_operator():
 def test_a_name_letter_two_readers_disagree_on_is_left_to_the_operator():
     # OKONKWO's W read as M, while the cell classifier saw W: no check digit can settle it.
     lines = ["V<GBROKONKMO<BAPTISTE<<WEI<<<<<<<<<<<<<<<<<<", "WHMK3P8KY1XXA5210183M3601176D1XY7097F<<<<<<<"]
-    scores = [
-        [CharScore(c, 0.9, "W", 0.85) if i == 10 else CharScore(c, 0.9) for i, c in enumerate(lines[0])],
-        [CharScore(c, 0.9) for c in lines[1]],
-    ]
-    result = parse_mrz(lines, scores)
+    result = parse_mrz(lines, _sure_but(lines, (0, 10), CharScore("M", 0.9, "W", 0.85)))
     assert result.status == "invalid" and result.all_check_digits_valid
     assert result.value("surname") == "OKONKMO BAPTISTE"
     assert not result.field("surname").valid and "W" in result.field("surname").reason
