@@ -280,24 +280,17 @@ def prove_by_check(
         return None
     lowest = min(cost for cost, _ in found)
     best = [changes for cost, changes in found if cost == lowest]
-    left = [(pos, other) for pos, other, _ in contested(grid, free) if len(best) == 1 and pos not in dict(best[0])]
-    if left:
-        candidates = tuple(
-            Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: {why}")
-            for changes, why in ((best[0], "makes the check digit hold"), (left, "contested, and left as read by that swap"))
-            for pos, alternative in changes
-        )
+    left = [(pos, other) for pos, other, _ in contested(grid, free) if pos not in dict(best[0])]
+    if len(best) == 1 and left:
+        candidates = _candidates(grid, field, best[0], "makes the check digit hold")
+        candidates += _candidates(grid, field, left, "contested, and left as read by that swap")
         return Ambiguity(field, candidates, f"{field}: a swap makes the check digit hold, but leaves a contested character as read")
     if len(best) == 1:
         reason = f"{field}: only likeliest swap that makes the check digit hold"
         for pos, alternative in best[0]:
             grid.change(pos, alternative, reason, proof="check")
         return None
-    candidates = tuple(
-        Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: makes the check digit hold")
-        for changes in best
-        for pos, alternative in changes
-    )
+    candidates = _candidates(grid, field, [change for changes in best for change in changes], "makes the check digit hold")
     return Ambiguity(field, candidates, f"{field}: {len(best)} equally likely swaps make the check digit hold")
 
 
@@ -311,23 +304,26 @@ def contested_pair(
     seeing another character (`mrz_cells.weigh`). Two O read as 0 at
     weights 7 and 3 cancel in the modulo-10 sum, so a number can hold its
     check digit with both wrong; and letters 10 apart (F and P, E, O and Y)
-    are the same to it at any weight, so one contested letter is enough. A pair counts when its shares multiply to
-    `CONTESTED_SHARE` squared: one sure contest and one fair one.
+    are the same to it at any weight, so one contested letter is enough.
+    A pair counts when its shares multiply to `CONTESTED_SHARE` squared:
+    one sure contest and one fair one.
     """
+    why = "contested, and the check digit still holds"
     options = contested(grid, free, PAIRED_SHARE)
     for pos, alternative, share in options:
         if share >= CONTESTED_SHARE and _holds_with(grid, ((pos, alternative),), data, check, filler_when_empty):
-            candidate = Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
-            return Ambiguity(field, (candidate,), f"{field}: the check digit holds as read and with a contested character swapped")
+            candidates = _candidates(grid, field, ((pos, alternative),), why)
+            return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with a contested character swapped")
     for (a, x, share_a), (b, y, share_b) in combinations(options, 2):
-        if share_a * share_b < CONTESTED_SHARE**2 or not _holds_with(grid, ((a, x), (b, y)), data, check, filler_when_empty):
-            continue
-        candidates = tuple(
-            Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: contested, and the check digit still holds")
-            for pos, alternative in ((a, x), (b, y))
-        )
-        return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with two contested characters swapped")
+        pair = ((a, x), (b, y))
+        if share_a * share_b >= CONTESTED_SHARE**2 and _holds_with(grid, pair, data, check, filler_when_empty):
+            candidates = _candidates(grid, field, pair, why)
+            return Ambiguity(field, candidates, f"{field}: the check digit holds as read and with two contested characters swapped")
     return None
+
+
+def _candidates(grid: Grid, field: str, changes: Sequence[tuple[Pos, str]], why: str) -> tuple[Correction, ...]:
+    return tuple(Correction(pos[0], pos[1], grid.char(pos), alternative, f"{field}: {why}") for pos, alternative in changes)
 
 
 def contested(grid: Grid, free: Sequence[Sequence[Pos]], least: float | None = None) -> list[tuple[Pos, str, float]]:
