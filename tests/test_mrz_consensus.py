@@ -88,8 +88,8 @@ def test_no_mrz_reads_do_not_vote_and_other_shapes_lose():
 def degrade(image: np.ndarray, seed: int) -> np.ndarray:
     """A poor camera frame: blur, noise and low contrast."""
     rng = np.random.default_rng(seed)
-    out = cv2.GaussianBlur(image, (0, 0), 2.0)
-    out = out.astype(np.float32) * 0.55 + 70 + rng.normal(0, 22, out.shape)
+    out = cv2.GaussianBlur(image, (0, 0), 2.1)
+    out = out.astype(np.float32) * 0.55 + 70 + rng.normal(0, 24, out.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
 
 

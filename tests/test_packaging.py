@@ -29,7 +29,7 @@ def test_scripts_parse_and_are_executable(name):
 def test_the_spec_is_python_and_bundles_what_the_app_needs():
     text = (PACKAGING / "kiosk.spec").read_text()
     compile(text, "kiosk.spec", "exec")
-    for needed in ('"rapidocr_onnxruntime"', '"fastmrz", includes=["model/*.onnx"]', '"selftest"', '"resources/fonts"',
+    for needed in ('"rapidocr_onnxruntime"', '"rapidocr", includes=["models/PP-OCRv6_rec_small.onnx"]', '"fastmrz", includes=["model/*.onnx"]', '"selftest"', '"resources/fonts"',
                    'collect_submodules("kiosk")', "rthook_paddle.py", '"paddle/libs"'):
         assert needed in text, needed
     assert 'os.environ["FLAGS_mklml_dir"] = _libs' in (PACKAGING / "hooks" / "rthook_paddle.py").read_text()

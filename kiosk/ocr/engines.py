@@ -27,3 +27,11 @@ def create_engine(name: str = "onnx", threads: int = 0, max_side: int = 2000) ->
 
         return PipelineEngine("paddle", PaddleBackend(threads), max_side)
     raise EngineError(f"unknown OCR engine {name!r}; choose from {', '.join(ENGINE_PACKAGES)}")
+
+
+def create_rereader(threads: int = 0) -> OcrEngine:
+    """PP-OCRv6's recogniser alone, for reading MRZ rows a second time (`recognise` only; `read` raises)."""
+    from kiosk.ocr.models import mrz_rereader_model
+    from kiosk.ocr.onnx_backend import RecogniserBackend
+
+    return PipelineEngine("pp-ocrv6-rec", RecogniserBackend(mrz_rereader_model(), threads))

@@ -1,4 +1,5 @@
-"""Where the models are: PP-OCRv4 and FastMRZ inside installed PyPI packages, never downloaded; the MRZ cell classifier trained at setup."""
+"""Where the models are: PP-OCRv4, PP-OCRv6's recogniser and FastMRZ inside installed PyPI packages, never downloaded;
+the MRZ cell classifier trained at setup."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def onnx_model_paths() -> dict[str, Path]:
         "cls": models / "ch_ppocr_mobile_v2.0_cls_infer.onnx",
         "rec": models / "ch_PP-OCRv4_rec_infer.onnx",
     }
+
+
+def mrz_rereader_model() -> Path:
+    """PP-OCRv6's small recogniser, shipped in the rapidocr 3.10 wheel (only this file is used, not rapidocr's code)."""
+    root = _package_dir("rapidocr") or Path("rapidocr-not-installed")
+    return root / "models" / "PP-OCRv6_rec_small.onnx"
 
 
 def paddle_model_dirs() -> dict[str, Path]:
@@ -49,7 +56,7 @@ MRZ_CELLS_MODEL = Path(__file__).resolve().parents[2] / "resources" / "models" /
 
 def missing_models(include_paddle: bool = True) -> list[str]:
     """One line per expected model file that is not installed."""
-    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), MRZ_CELLS_MODEL]
+    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), mrz_rereader_model(), MRZ_CELLS_MODEL]
     if include_paddle and _package_dir("paddle") is not None:
         expected += list(paddle_model_dirs().values())
     return [f"model missing: {path}" for path in expected if not path.exists()]

@@ -190,15 +190,21 @@ def fix_state_code(
     return None
 
 
+FILLER_FIRST = frozenset("PIV")
+"""Document codes whose commonest form is the letter and a filler (`P<`, `I<`, `V<`)."""
+
+
 def fix_document_code_filler(grid: Grid, pos: Pos) -> None:
     """The document code's second character: a K, C or E the recogniser nearly read as `<` is `<`.
 
     `P<`, `I<` and `V<` are by far the commonest codes, so when the
     recogniser had `<` as its second choice at all, `<` is the likelier
-    reading. No check digit covers it: it is kept only when all hold.
+    reading. Not after A or C: crew member certificates are `AC`, and `A<`
+    is no commoner. No check digit covers it: it is kept only when all hold.
     """
     runner_up, share = grid.runner_ups.get(pos, ("", 0.0))
-    if grid.char(pos) in FILLER_LOOKALIKES and runner_up == "<" and share > 0:
+    first = grid.char((pos[0], pos[1] - 1))
+    if first in FILLER_FIRST and grid.char(pos) in FILLER_LOOKALIKES and runner_up == "<" and share > 0:
         grid.change(pos, "<", "document_type: < nearly read, and commoner than a letter here")
 
 

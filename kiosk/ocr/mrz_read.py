@@ -8,17 +8,21 @@ detector are joined again. The best-validated result wins.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import product
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from kiosk.errors import EngineError
 from kiosk.ocr.geometry import crop_quad, group_rows
 from kiosk.ocr.mrz import MrzResult, parse_mrz
 from kiosk.ocr.mrz_cells import (
+    CELL_VOTE,
     MAX_DROPPED,
     CellClassifier,
     alternation_runs,
@@ -30,6 +34,8 @@ from kiosk.ocr.mrz_cells import (
 from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
+log = logging.getLogger(__name__)
+
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
 FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
 MAX_WIDTH_SLACK = 3
@@ -39,7 +45,7 @@ STATUS_RANK = {"ok": 2, "invalid": 1, "no_mrz": 0}
 @dataclass(frozen=True)
 class MrzRead:
     result: MrzResult
-    path: str  # which attempt gave it: "band", "lines", "band-detect", "page" (+ "-turned"), "none"
+    path: str  # which attempt gave it: "band", "band-reread", "lines", "band-detect", "page" (+ "-turned"), "none"
     seconds: float
 
 
@@ -313,15 +319,92 @@ def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
 
 
+def second_reading(first: TextLine, second: TextLine) -> TextLine:
+    """`first` with another recogniser's reading of the same row (as long) weighed in, character by character.
+
+    Where the two agree, the surer one's scores stand: a letter the first
+    was torn on (W or N) is settled when the second saw it clearly. Where
+    they disagree, the character two readers saw leads (the first
+    recogniser's confirmed by the cells, or its runner-up the second saw),
+    else the surer reading; the other stays the runner-up at least half as
+    likely, so the parser's check digits decide and a name letter they
+    disagree on is left to the operator.
+    """
+    chars = []
+    for a, b in zip(first.chars, second.chars):
+        if a.char == b.char:
+            chars.append(a if a.confidence >= b.confidence else replace(b, position=a.position, confirmed=a.confirmed))
+            continue
+        if a.confirmed or (b.confidence <= a.confidence and a.runner_up != b.char):
+            lead, other = a, b
+        else:
+            lead, other = b, a
+        share = max(min(lead.confidence, other.confidence), 0.5 * lead.confidence)
+        chars.append(CharScore(lead.char, lead.confidence, other.char, share, a.position))
+    chars_t = tuple(chars)
+    if chars_t == first.chars:
+        return first
+    return TextLine("".join(c.char for c in chars_t), first.confidence, first.box, chars_t)
+
+
+def reread_rows(first: list[TextLine], second: list[TextLine]) -> list[TextLine]:
+    """Each row as the first recogniser read it with the second's opinion (`second_reading`) where both
+    read it as long; the second's reading (`read_once`) where only it has a width some row has exactly."""
+    widths = exact_widths(first) | exact_widths(second)
+    rows = []
+    for a, b in zip(first, second):
+        if len(a.text) == len(b.text):
+            rows.append(second_reading(a, b))
+        elif len(b.text) in widths and len(a.text) not in widths:
+            rows.append(read_once(b))
+        else:
+            rows.append(a)
+    return rows
+
+
+def read_once(line: TextLine) -> TextLine:
+    """A row only one recogniser could read: a letter it was unsure of (below `CELL_VOTE`) that the cells did
+    not confirm gets its letter runner-up as likely, so a name letter is left to the operator (`mrz._contested_letter`).
+
+    Both recognisers take a blurred D for O; where the first did not read
+    the row at all, nothing else stands between such a letter and a name
+    no check digit covers.
+    """
+    chars = tuple(
+        replace(c, runner_up_confidence=c.confidence)
+        if c.confidence < CELL_VOTE and not c.confirmed and c.char.isalpha() and c.runner_up.isalpha()
+        else c
+        for c in line.chars
+    )
+    return line if chars == line.chars else TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
+
+
+@lru_cache(maxsize=1)
+def default_rereader() -> OcrEngine | None:
+    """PP-OCRv6's recogniser (`engines.create_rereader`), or None when it is not installed (reading goes without)."""
+    from kiosk.ocr.engines import create_rereader
+
+    try:
+        return create_rereader()
+    except (EngineError, OSError) as exc:
+        log.warning("second MRZ recogniser unavailable (%s): run scripts/setup.sh", exc)
+        return None
+
+
 class MrzReader:
     """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
 
     def __init__(
-        self, engine: OcrEngine, locator: MrzLocator | None = None, cells: CellClassifier | None = None
+        self,
+        engine: OcrEngine,
+        locator: MrzLocator | None = None,
+        cells: CellClassifier | None = None,
+        rereader: OcrEngine | None = None,
     ) -> None:
         self.engine = engine
         self.locator = locator or MrzLocator()
         self.cells = cells if cells is not None else default_classifier()
+        self.rereader = rereader if rereader is not None else default_rereader()
 
     def read(self, image: np.ndarray) -> MrzRead:
         """The best read: fast paths first in each orientation, the OCR detector last.
@@ -356,10 +439,19 @@ class MrzReader:
         path = "none"
         band = self.locator.locate(image)
         if band is not None:
-            for crop in (band.crop, cv2.rotate(band.crop, cv2.ROTATE_180)):
-                result = self.read_band(crop)
+            crops = (band.crop, cv2.rotate(band.crop, cv2.ROTATE_180))
+            results = [self.read_band(crop) for crop in crops[:1]]
+            if not (results[0] is not None and results[0].ok):
+                results.append(self.read_band(crops[1]))
+            for result in results:
                 if result is not None and better(result, best):
                     best, path = result, "band"
+            if best is not None and best.ok:
+                return best, path, band
+            for crop in self._worth_rereading(crops, results):
+                result = self.read_band(crop, reread=True)
+                if result is not None and better(result, best):
+                    best, path = result, "band-reread"
                 if best is not None and best.ok:
                     return best, path, band
         result = self._read_line_quads(image)
@@ -400,15 +492,29 @@ class MrzReader:
                 break
         return best
 
-    def read_band(self, band: np.ndarray) -> MrzResult | None:
-        """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows)."""
+    def _worth_rereading(self, crops: tuple[np.ndarray, ...], results: list[MrzResult | None]) -> list[np.ndarray]:
+        """The band's way up that read as an MRZ (both when neither did), for the second recogniser."""
+        if self.rereader is None:
+            return []
+        read = [crop for crop, result in zip(crops, results) if result is not None and result.status != "no_mrz"]
+        return read[:1] if read else list(crops)
+
+    def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
+        """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows).
+
+        With `reread`, rows are also read by the second recogniser (`reread_rows`) when the first's reading is not valid.
+        """
         rows = ink_rows(band)
         if not 2 <= len(rows) <= 6:
             return None
         tallest = max(b - a for a, b in rows)
         pad = max(2, int(0.15 * tallest))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        result = best_parse(recognise_rows(self.engine, crops, self.cells))
+        lines = recognise_rows(self.engine, crops, self.cells)
+        result = best_parse(lines)
+        if reread and self.rereader is not None and not (result is not None and result.ok):
+            again = best_parse(reread_rows(lines, recognise_rows(self.rereader, crops, self.cells)))
+            return again if again is not None and better(again, result) else result
         if result is not None and not result.ok:
             margin = int(PAPER_MARGIN * tallest)
             again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))

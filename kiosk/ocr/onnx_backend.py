@@ -1,4 +1,5 @@
-"""PP-OCRv4 on ONNX Runtime, with the weights from the rapidocr_onnxruntime wheel.
+"""PP-OCRv4 on ONNX Runtime, with the weights from the rapidocr_onnxruntime wheel, and any PP-OCR
+recogniser alone (`RecogniserBackend`: PP-OCRv6's, for reading MRZ rows again).
 
 Detection and orientation use rapidocr's PaddleOCR-aligned pre/post-processing;
 recognition runs the model directly so the raw per-step scores are kept.
@@ -6,12 +7,16 @@ recognition runs the model directly so the raw per-step scores are kept.
 
 from __future__ import annotations
 
-from typing import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from kiosk.errors import EngineError
 from kiosk.ocr.models import onnx_model_paths
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
 
 DET_OPTIONS = {
     "limit_side_len": 736,
@@ -28,10 +33,43 @@ DET_OPTIONS = {
 CLS_OPTIONS = {"cls_image_shape": [3, 48, 192], "cls_batch_num": 6, "cls_thresh": 0.9, "label_list": ["0", "180"]}
 
 
-class OnnxBackend:
+def recogniser_session(path: Path, threads: int = 0) -> tuple[InferenceSession, tuple[str, ...]]:
+    """A PP-OCR recogniser on ONNX Runtime and its charset (CTC blank first), read from the model's metadata."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 4
+    options.enable_cpu_mem_arena = False
+    if threads:
+        options.intra_op_num_threads = threads
+    session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+    return session, ("<blank>", *characters, " ")
+
+
+class RecogniserBackend:
+    """A recogniser alone (no detector or orientation model), for reading crops again with another model."""
+
+    def __init__(self, path: Path, threads: int = 0) -> None:
+        if not path.exists():
+            raise EngineError(f"OCR model missing: {path}; reinstall rapidocr==3.10.0 (pip install --no-deps)")
+        self.rec, self.charset = recogniser_session(path, threads)
+
+    def detect(self, image: np.ndarray) -> np.ndarray:
+        raise EngineError("this backend only recognises text lines")
+
+    def upside_down(self, crops: Sequence[np.ndarray]) -> list[bool]:
+        raise EngineError("this backend only recognises text lines")
+
+    def run_recogniser(self, batch: np.ndarray) -> np.ndarray:
+        return self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
+
+
+class OnnxBackend(RecogniserBackend):
+    """PP-OCRv4's detector, orientation classifier and recogniser."""
+
     def __init__(self, threads: int = 0) -> None:
         try:
-            import onnxruntime as ort
             from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier
             from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
         except ImportError as exc:
@@ -43,15 +81,7 @@ class OnnxBackend:
         common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads or -1, "inter_op_num_threads": -1}
         self.detector = TextDetector({**common, **DET_OPTIONS, "model_path": str(paths["det"])})
         self.classifier = TextClassifier({**common, **CLS_OPTIONS, "model_path": str(paths["cls"])})
-        options = ort.SessionOptions()
-        options.log_severity_level = 4
-        options.enable_cpu_mem_arena = False
-        if threads:
-            options.intra_op_num_threads = threads
-        self.rec = ort.InferenceSession(str(paths["rec"]), sess_options=options, providers=["CPUExecutionProvider"])
-        self.rec_input = self.rec.get_inputs()[0].name
-        characters = self.rec.get_modelmeta().custom_metadata_map["character"].splitlines()
-        self.charset: tuple[str, ...] = ("<blank>", *characters, " ")
+        self.rec, self.charset = recogniser_session(paths["rec"], threads)
 
     def detect(self, image: np.ndarray) -> np.ndarray:
         boxes, _ = self.detector(image)
@@ -63,5 +93,3 @@ class OnnxBackend:
         _, results, _ = self.classifier(list(crops))
         return [label == "180" and score > CLS_OPTIONS["cls_thresh"] for label, score in results]
 
-    def run_recogniser(self, batch: np.ndarray) -> np.ndarray:
-        return self.rec.run(None, {self.rec_input: batch})[0]
