@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.capture.synthetic import passport_page
 from kiosk.ocr.mrz import parse_mrz
-from kiosk.ocr.mrz_read import MrzReader, best_parse, reread_rows, second_reading
+from kiosk.ocr.mrz_read import MrzReader, best_parse, outranks, reread_rows, second_reading
 from kiosk.ocr.types import CharScore, TextLine
 
 SPECIMEN = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
@@ -109,3 +109,12 @@ def test_a_small_blurred_band_the_first_recogniser_cannot_validate_is_read_by_th
         reader.rereader = None
         alone = reader.read_band(band, reread=True)
         assert alone is None or alone.status != "ok"
+
+
+def test_a_reading_with_the_second_recogniser_wins_only_by_a_better_status():
+    # The second recogniser is surer when wrong: its confidence does not outbid the first's invalid reading.
+    ok = parse_mrz(list(SPECIMEN))
+    invalid = parse_mrz([SPECIMEN[0], misread(SPECIMEN[1], 4, "4")])
+    assert ok.ok and invalid.status == "invalid"
+    assert outranks(ok, invalid) and outranks(invalid, None) and outranks(invalid, parse_mrz([]))
+    assert not outranks(invalid, invalid) and not outranks(invalid, ok)

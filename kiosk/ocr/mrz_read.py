@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import TypeVar
 from itertools import product
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,7 @@ from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
 FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
@@ -54,6 +56,12 @@ def better(a: MrzResult, b: MrzResult | None) -> bool:
     if b is None:
         return True
     return (STATUS_RANK[a.status], a.confidence) > (STATUS_RANK[b.status], b.confidence)
+
+
+def outranks(reread: MrzResult, b: MrzResult | None) -> bool:
+    """Whether a reading with the second recogniser's opinion (`reread_rows`) replaces `b`: only by a better
+    status, since that recogniser's confidence does not compare with the first's (it is surer when wrong)."""
+    return b is None or STATUS_RANK[reread.status] > STATUS_RANK[b.status]
 
 
 def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
@@ -450,7 +458,7 @@ class MrzReader:
                 return best, path, band
             for crop in self._worth_rereading(crops, results):
                 result = self.read_band(crop, reread=True)
-                if result is not None and better(result, best):
+                if result is not None and outranks(result, best):
                     best, path = result, "band-reread"
                 if best is not None and best.ok:
                     return best, path, band
@@ -478,31 +486,42 @@ class MrzReader:
         quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
             return None
-        crops = [crop_quad(image, quad) for quad in quads]
-        best = None
-        for turned in (False, True):
-            if turned:
-                crops, quads = [cv2.rotate(c, cv2.ROTATE_180) for c in crops[::-1]], quads[::-1]
-            lines = recognise_rows(self.engine, crops, self.cells)
-            rows = [TextLine(l.text, l.confidence, tuple(map(tuple, q)), l.chars) for l, q in zip(lines, quads)]
-            result = best_parse(rows)
+        upright = [crop_quad(image, quad) for quad in quads]
+        ways = (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]])
+        best, results = None, []
+        for crops in ways:
+            result = best_parse(recognise_rows(self.engine, crops, self.cells))
+            results.append(result)
             if result is not None and better(result, best):
+                best = result
+            if best is not None and best.ok:
+                return best
+        for crops in self._worth_rereading(ways, results):
+            result = self._reread(crops)
+            if result is not None and outranks(result, best):
                 best = result
             if best is not None and best.ok:
                 break
         return best
 
-    def _worth_rereading(self, crops: tuple[np.ndarray, ...], results: list[MrzResult | None]) -> list[np.ndarray]:
-        """The band's way up that read as an MRZ (both when neither did), for the second recogniser."""
+    def _worth_rereading(self, ways: Sequence[T], results: list[MrzResult | None]) -> list[T]:
+        """The way up that read as an MRZ (both when neither did), for the second recogniser."""
         if self.rereader is None:
             return []
-        read = [crop for crop, result in zip(crops, results) if result is not None and result.status != "no_mrz"]
-        return read[:1] if read else list(crops)
+        read = [way for way, result in zip(ways, results) if result is not None and result.status != "no_mrz"]
+        return read[:1] if read else list(ways)
+
+    def _reread(self, crops: list[np.ndarray]) -> MrzResult | None:
+        """Rows as both recognisers read them (`reread_rows`); as the first alone without a second."""
+        lines = recognise_rows(self.engine, crops, self.cells)
+        if self.rereader is not None:
+            lines = reread_rows(lines, recognise_rows(self.rereader, crops, self.cells))
+        return best_parse(lines)
 
     def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
         """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows).
 
-        With `reread`, rows are also read by the second recogniser (`reread_rows`) when the first's reading is not valid.
+        With `reread`, the rows as both recognisers read them (`reread_rows`).
         """
         rows = ink_rows(band)
         if not 2 <= len(rows) <= 6:
@@ -510,11 +529,9 @@ class MrzReader:
         tallest = max(b - a for a, b in rows)
         pad = max(2, int(0.15 * tallest))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        lines = recognise_rows(self.engine, crops, self.cells)
-        result = best_parse(lines)
-        if reread and self.rereader is not None and not (result is not None and result.ok):
-            again = best_parse(reread_rows(lines, recognise_rows(self.rereader, crops, self.cells)))
-            return again if again is not None and better(again, result) else result
+        if reread:
+            return self._reread(crops)
+        result = best_parse(recognise_rows(self.engine, crops, self.cells))
         if result is not None and not result.ok:
             margin = int(PAPER_MARGIN * tallest)
             again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
