@@ -78,6 +78,16 @@ def test_an_unsure_name_letter_only_the_second_recogniser_read_is_left_to_the_op
     assert not result.field("given_names").valid
 
 
+def test_a_doubtful_character_only_the_second_recogniser_read_is_not_proven_by_its_check_digit():
+    # L898902C3 read L898902M3 at 0.32: M and C are 10 apart, so the check digit holds either way.
+    number = misread(SPECIMEN[1], 7, "M")
+    first = [row(SPECIMEN[0]), row(SPECIMEN[1][:38])]
+    second = [row(SPECIMEN[0]), row(number, {7: CharScore("M", 0.32, "0", 0.3)}, sure=0.99)]
+    assert best_parse(second).status == "ok"
+    result = best_parse(reread_rows(first, second))
+    assert result is None or not result.ok
+
+
 def test_a_crew_member_certificate_keeps_its_c_even_when_a_filler_was_nearly_read():
     lines = ["ACUTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
     scores = [[CharScore(c, 0.9) for c in line] for line in lines]

@@ -363,21 +363,31 @@ def reread_rows(first: list[TextLine], second: list[TextLine]) -> list[TextLine]
     for a, b in zip(first, second):
         if len(a.text) == len(b.text):
             rows.append(second_reading(a, b))
-        elif len(b.text) in widths and len(a.text) not in widths:
-            rows.append(read_once(b))
+        elif len(b.text) in widths and len(a.text) not in widths and (once := read_once(b)) is not None:
+            rows.append(once)
         else:
             rows.append(a)
     return rows
 
 
-def read_once(line: TextLine) -> TextLine:
-    """A row only one recogniser could read: a letter it was unsure of (below `CELL_VOTE`) that the cells did
-    not confirm gets its letter runner-up as likely, so a name letter is left to the operator (`mrz._contested_letter`).
+READ_ONCE_FLOOR = 0.5
+"""Below this, a character only one recogniser read is likelier something else (`read_once`)."""
 
-    Both recognisers take a blurred D for O; where the first did not read
-    the row at all, nothing else stands between such a letter and a name
-    no check digit covers.
+
+def read_once(line: TextLine) -> TextLine | None:
+    """A row only one recogniser could read, or None when it is not worth taking.
+
+    A letter it was unsure of (below `CELL_VOTE`) that the cells did not
+    confirm gets its letter runner-up as likely, so a name letter is left to
+    the operator (`mrz._contested_letter`): both recognisers take a blurred
+    D for O, and where the first did not read the row at all nothing else
+    stands between such a letter and a name no check digit covers. A row
+    with a character below `READ_ONCE_FLOOR` (unconfirmed) is not taken: a
+    check digit cannot tell letters 10 apart (G and Q, E, O and Y), so one
+    that holds proves nothing about a character the reader itself doubted.
     """
+    if any(c.confidence < READ_ONCE_FLOOR and not c.confirmed for c in line.chars):
+        return None
     chars = tuple(
         replace(c, runner_up_confidence=c.confidence)
         if c.confidence < CELL_VOTE and not c.confirmed and c.char.isalpha() and c.runner_up.isalpha()
