@@ -1,7 +1,9 @@
 """Reading an MRZ from an image: locate the band, read its lines, parse and validate.
 
 The fast path cuts the located band into text rows by their ink profile and
-only runs the recogniser on them. When that does not give a valid MRZ, the
+only runs the recogniser on them. When neither way up gives a valid MRZ, a
+second recogniser (PP-OCRv6's) reads the same rows and the two readings are
+weighed (`reread_rows`). When that still does not give a valid MRZ, the
 detector reads the band and then the whole page, and rows split by the
 detector are joined again. The best-validated result wins.
 """
