@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import TypeVar
 from itertools import product
 from dataclasses import dataclass, replace
 
@@ -38,7 +37,6 @@ from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
 FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
@@ -51,6 +49,19 @@ class MrzRead:
     result: MrzResult
     path: str  # which attempt gave it: "band", "band-reread", "lines", "band-detect", "page" (+ "-turned"), "none"
     seconds: float
+
+
+@dataclass(frozen=True)
+class RowsRead:
+    """MRZ rows (band rows or the line finder's) and the first recogniser's reading of them, kept for the second."""
+
+    crops: list[np.ndarray]
+    lines: list[TextLine]
+    result: MrzResult | None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
 
 
 def better(a: MrzResult, b: MrzResult | None) -> bool:
@@ -472,17 +483,17 @@ class MrzReader:
         path = "none"
         band = self.locator.locate(image)
         if band is not None:
-            crops = (band.crop, cv2.rotate(band.crop, cv2.ROTATE_180))
-            results = [self.read_band(crop) for crop in crops[:1]]
-            if not (results[0] is not None and results[0].ok):
-                results.append(self.read_band(crops[1]))
-            for result in results:
-                if result is not None and better(result, best):
-                    best, path = result, "band"
+            firsts = [self._read_band_rows(band.crop)]
+            if not (firsts[0] is not None and firsts[0].ok):
+                firsts.append(self._read_band_rows(cv2.rotate(band.crop, cv2.ROTATE_180)))
+            read = [first for first in firsts if first is not None]
+            for first in read:
+                if first.result is not None and better(first.result, best):
+                    best, path = first.result, "band"
             if best is not None and best.ok:
                 return best, path, band
-            for crop in self._worth_rereading(crops, results):
-                result = self.read_band(crop, reread=True)
+            for first in self._worth_rereading(read):
+                result = self._reread(first)
                 if result is not None and outranks(result, best):
                     best, path = result, "band-reread"
                 if best is not None and best.ok:
@@ -512,54 +523,58 @@ class MrzReader:
         if len(quads) < 2:
             return None
         upright = [crop_quad(image, quad) for quad in quads]
-        ways = (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]])
-        best, results = None, []
-        for crops in ways:
-            result = best_parse(recognise_rows(self.engine, crops, self.cells))
-            results.append(result)
-            if result is not None and better(result, best):
-                best = result
+        best, read = None, []
+        for crops in (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]):
+            lines = recognise_rows(self.engine, crops, self.cells)
+            read.append(RowsRead(crops, lines, best_parse(lines)))
+            if read[-1].result is not None and better(read[-1].result, best):
+                best = read[-1].result
             if best is not None and best.ok:
                 return best
-        for crops in self._worth_rereading(ways, results):
-            result = self._reread(crops)
+        for first in self._worth_rereading(read):
+            result = self._reread(first)
             if result is not None and outranks(result, best):
                 best = result
             if best is not None and best.ok:
                 break
         return best
 
-    def _worth_rereading(self, ways: Sequence[T], results: list[MrzResult | None]) -> list[T]:
+    def _worth_rereading(self, read: list[RowsRead]) -> list[RowsRead]:
         """The way up that read as an MRZ (both when neither did), for the second recogniser."""
         if self.rereader is None:
             return []
-        read = [way for way, result in zip(ways, results) if result is not None and result.status != "no_mrz"]
-        return read[:1] if read else list(ways)
+        parsed = [first for first in read if first.result is not None and first.result.status != "no_mrz"]
+        return parsed[:1] if parsed else read
 
-    def _reread(self, crops: list[np.ndarray]) -> MrzResult | None:
-        """Rows as both recognisers read them (`reread_rows`); as the first alone without a second."""
-        lines = recognise_rows(self.engine, crops, self.cells)
-        if self.rereader is not None:
-            lines = reread_rows(lines, recognise_rows(self.rereader, crops, self.cells))
-        return best_parse(lines)
+    def _reread(self, first: RowsRead) -> MrzResult | None:
+        """The rows as both recognisers read them (`reread_rows`); as the first read them without a second."""
+        if self.rereader is None:
+            return first.result
+        return best_parse(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
 
     def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
         """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows).
 
         With `reread`, the rows as both recognisers read them (`reread_rows`).
         """
+        first = self._read_band_rows(band)
+        if first is None:
+            return None
+        return self._reread(first) if reread else first.result
+
+    def _read_band_rows(self, band: np.ndarray) -> RowsRead | None:
+        """The band's ink rows read by the first recogniser, again with blank paper around them when not valid."""
         rows = ink_rows(band)
         if not 2 <= len(rows) <= 6:
             return None
         tallest = max(b - a for a, b in rows)
         pad = max(2, int(0.15 * tallest))
         crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
-        if reread:
-            return self._reread(crops)
-        result = best_parse(recognise_rows(self.engine, crops, self.cells))
+        lines = recognise_rows(self.engine, crops, self.cells)
+        result = best_parse(lines)
         if result is not None and not result.ok:
             margin = int(PAPER_MARGIN * tallest)
             again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
             if again is not None and better(again, result):
                 result = again
-        return result
+        return RowsRead(crops, lines, result)
