@@ -63,6 +63,28 @@ def test_generated_passport_in_any_orientation(reader, passport, rotation):
     assert result.value("birth_date") == "1974-08-12"
 
 
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_page_turned_by_90_degrees_is_read_turned_without_looking_for_the_band_upright(
+    reader, passport, turn, monkeypatch
+):
+    page = cv2.rotate(passport_page(passport), turn)
+    searched = []
+    locate = reader.locator.locate
+    monkeypatch.setattr(reader.locator, "locate", lambda image: searched.append(image.shape[:2]) or locate(image))
+    read = reader.read(page)
+    assert read.result.status == "ok", read.result.reason
+    assert list(read.result.lines) == list(passport.mrz())
+    assert searched == [(page.shape[1], page.shape[0])]
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_no_upright_document_is_taken_for_a_turned_one(name):
+    from kiosk.ocr.mrz_locate import lines_run_vertically
+    from kiosk.ocr.mrz_read import limit_size
+
+    assert not lines_run_vertically(limit_size(load_image(DATA / name)))
+
+
 def test_scan_passport_command_prints_the_record(passport_file, passport):
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "scan", "passport", str(passport_file), "--json"],

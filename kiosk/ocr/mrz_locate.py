@@ -141,3 +141,12 @@ def text_line_quads(image: np.ndarray, limit: int = 8) -> list[np.ndarray]:
         grown = (long + 0.6 * short, across) if w >= h else (across, long + 0.6 * short)
         quads.append(band_corners(cv2.boxPoints((centre, grown, angle))))
     return quads
+
+
+def lines_run_vertically(image: np.ndarray) -> bool:
+    """Whether the page looks turned by 90 degrees: the line finder sees no two long text lines as it is,
+    but does with the page turned.
+
+    Costs about 10 ms, against some 200 ms for a segmentation run that finds nothing on a turned page.
+    """
+    return len(text_line_quads(image)) < 2 <= len(text_line_quads(cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)))

@@ -33,7 +33,7 @@ from kiosk.ocr.mrz_cells import (
     ink_mask,
     second_opinion,
 )
-from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, text_line_quads
+from kiosk.ocr.mrz_locate import MrzBand, MrzLocator, lines_run_vertically, text_line_quads
 from kiosk.ocr.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
 FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
 MAX_WIDTH_SLACK = 3
 STATUS_RANK = {"ok": 2, "invalid": 1, "no_mrz": 0}
+TURNS = (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
+"""The page as given, then turned by 90 degrees either way (the band is read both ways up in each)."""
 
 
 @dataclass(frozen=True)
@@ -455,21 +457,25 @@ class MrzReader:
 
         The fast paths (the segmentation model's band cut into ink rows, the
         classical line finder) are tried upright and, when they find nothing,
-        on the page turned by 90 degrees either way. Only when none of them
+        on the page turned by 90 degrees either way; turned first when the
+        line finder sees the page's lines run up and down (`lines_run_vertically`),
+        which spares a segmentation run that finds nothing. Only when none of them
         gives a valid MRZ does the OCR detector (the slow part) read the band
         and the whole page, in the orientation where the best read came from.
         """
         started = time.perf_counter()
         image = limit_size(image)
-        best, path, band = self._read_fast(image)
-        where = image
-        if best is None:
-            for turn in (cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE):
-                turned = cv2.rotate(image, turn)
-                result, turned_path, turned_band = self._read_fast(turned)
-                if result is not None and better(result, best):
-                    best, path, band, where = result, f"{turned_path}-turned", turned_band, turned
-                    break
+        best, path, band, where = None, "none", None, image
+        turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
+        for turn in turns:
+            view = image if turn is None else cv2.rotate(image, turn)
+            result, view_path, view_band = self._read_fast(view)
+            if turn is None:
+                band = view_band
+            if result is not None:
+                best, band, where = result, view_band, view
+                path = view_path if turn is None else f"{view_path}-turned"
+                break
         if best is None or not best.ok:
             turned = path.endswith("-turned")
             for result, detect_path in self._read_detected(where, band):
