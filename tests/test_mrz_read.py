@@ -47,6 +47,16 @@ def test_real_documents_read_exactly_and_validate(reader, name):
 def test_document_without_mrz_says_so(reader):
     result = reader.read(load_image(DATA / "fastmrz__nomrz.jpg")).result
     assert result.status == "no_mrz"
+    assert result.reason == "no MRZ found"
+
+
+def test_an_mrz_too_small_and_blurred_to_read_is_reported_as_there_but_unreadable(reader, passport):
+    page = passport_page(passport)
+    scale = 260 / page.shape[1]
+    tiny = cv2.GaussianBlur(cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), (0, 0), 2.0)
+    result = reader.read(tiny).result
+    assert result.status == "no_mrz"
+    assert result.reason.startswith("an MRZ is there but too small or blurred to read")
 
 
 @pytest.mark.parametrize("rotation", [None, cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE])

@@ -64,4 +64,6 @@ def test_a_spoiled_check_digit_is_never_ok(reader):
 
 def test_a_desk_without_a_document_has_no_mrz(reader):
     image = desk(np.random.default_rng(13), 1280, 960)
-    assert reader.read(image).result.status == "no_mrz"
+    result = reader.read(image).result
+    assert result.status == "no_mrz"
+    assert result.reason == "no MRZ found"

@@ -596,7 +596,7 @@ class MainWindow(QMainWindow):
     def _describe_problem(self, kind: str, record: Record | None) -> str:
         reason = f" ({record.reason})" if record is not None and record.reason else ""
         if kind == "passport":
-            return self.tr("No machine-readable zone found{reason}.").format(reason=reason)
+            return self.tr("No machine-readable zone read{reason}.").format(reason=reason)
         return self.tr("No receipt found{reason}.").format(reason=reason)
 
     def _ask_remote(self, kind: str, record: Record | None, *, operator_asked: bool, problem: str | None, why: str = "") -> None:
