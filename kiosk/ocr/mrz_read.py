@@ -479,11 +479,12 @@ class MrzReader:
         which spares a segmentation run that finds nothing. Only when none of them
         gives a valid MRZ does the OCR detector (the slow part) read the band
         and the whole page, in the orientation where the best read came from.
+        Nothing read says why (`NO_MRZ`, or `UNREADABLE` for an `unreadable_mrz` band).
         """
         started = time.perf_counter()
         image = limit_size(image)
         best, path, band, where = None, "none", None, image
-        bands = []
+        bands: list[MrzBand] = []
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
         for turn in turns:
             view = image if turn is None else cv2.rotate(image, turn)
@@ -501,7 +502,7 @@ class MrzReader:
                 if better(result, best):
                     best, path = result, detect_path + ("-turned" if turned else "")
         if best is None or best.status == "no_mrz":
-            best = replace(best or parse_mrz([]), reason=NO_MRZ if not any(map(unreadable_mrz, bands)) else UNREADABLE)
+            best = replace(best or parse_mrz([]), reason=UNREADABLE if any(map(unreadable_mrz, bands)) else NO_MRZ)
         return MrzRead(best, path, time.perf_counter() - started)
 
     def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
