@@ -16,6 +16,8 @@ the labels (`has_mrz`, `mrz_lines`, `all_check_digits_valid`, as in
 - accepted but wrong: the false accepts whose confidence also reaches the
   default threshold (0.60), so the app would not ask the operator to look;
 - negatives: `no_mrz` on images without an MRZ;
+- documents read as nothing whose reason says an MRZ is there but too small
+  or blurred to read, and negatives that wrongly say so;
 - median and p95 seconds per image, and peak RSS (MB) of this process.
 
 With `--passporteye PYTHON` (a Python that has `pip install passporteye`,
@@ -80,6 +82,7 @@ def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str, dump:
             "fields": {f: bool(truth) and read.get(f) == truth.get(f) for f in KEY_FIELDS},
             "seconds": seconds,
             "read": list(result.lines),
+            "reason": result.reason,
             "confidence": result.confidence,
             "field_confidence": {f.name: f.confidence for f in result.fields},
             "corrections": [c.to_json() for c in result.corrections],
@@ -97,6 +100,7 @@ def summarise(rows: list[dict], labels: dict[str, dict]) -> dict:
         r for r in rows
         if not labels[r["file"]]["has_mrz"] or not labels[r["file"]]["all_check_digits_valid"] or not all(r["fields"].values())
     ]
+    unread = [r for r in documents if r["status"] == "no_mrz"]
     false_accepts = [r["file"] for r in wrong if r["status"] == "ok"]
     accepted_but_wrong = [r["file"] for r in wrong if r["accepted"]]
     seconds = [r["seconds"] for r in rows]
@@ -115,12 +119,21 @@ def summarise(rows: list[dict], labels: dict[str, dict]) -> dict:
         "false_accepts": false_accepts,
         "accepted_but_wrong": accepted_but_wrong,
         "negatives_no_mrz": _rate(sum(r["status"] == "no_mrz" for r in negatives), len(negatives)),
+        "unread_documents_said_unreadable": _rate(sum(said_unreadable(r) for r in unread), len(unread)),
+        "negatives_said_unreadable": [r["file"] for r in negatives if said_unreadable(r)],
         "median_s": round(median(seconds), 3),
         "p95_s": round(percentile(seconds, 95), 3),
         "peak_rss_mb": round(peak_rss_mb()),
         "paths": dict(Counter(r["path"] for r in rows)),
         "misses": [r["file"] for r in valid_docs if not all(r["fields"].values())],
     }
+
+
+def said_unreadable(row: dict) -> bool:
+    """Whether nothing was read and the reader said an MRZ is there but too small or blurred (`UNREADABLE`)."""
+    from kiosk.ocr.mrz_read import UNREADABLE
+
+    return row["status"] == "no_mrz" and row.get("reason") == UNREADABLE
 
 
 def _rate(hits: int, total: int) -> float | None:
