@@ -70,6 +70,7 @@ class RecogniserBackend:
         if not path.exists():
             raise EngineError(f"OCR model missing: {path}; reinstall rapidocr==3.10.0 (pip install --no-deps)")
         self.rec, self.charset = recogniser_session(path, threads)
+        self.rec_input = self.rec.get_inputs()[0].name
 
     def detect(self, image: np.ndarray) -> np.ndarray:
         raise EngineError("this backend only recognises text lines")
@@ -78,7 +79,7 @@ class RecogniserBackend:
         raise EngineError("this backend only recognises text lines")
 
     def run_recogniser(self, batch: np.ndarray) -> np.ndarray:
-        return self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
+        return self.rec.run(None, {self.rec_input: batch})[0]
 
 
 class OnnxBackend(RecogniserBackend):
@@ -97,7 +98,7 @@ class OnnxBackend(RecogniserBackend):
         common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads or -1, "inter_op_num_threads": -1}
         self.detector = TextDetector({**common, **DET_OPTIONS, "model_path": str(paths["det"])})
         self.classifier = TextClassifier({**common, **CLS_OPTIONS, "model_path": str(paths["cls"])})
-        self.rec, self.charset = recogniser_session(paths["rec"], threads)
+        super().__init__(paths["rec"], threads)
 
     def detect(self, image: np.ndarray) -> np.ndarray:
         boxes, _ = self.detector(image)
