@@ -18,7 +18,9 @@ the labels (`has_mrz`, `mrz_lines`, `all_check_digits_valid`, as in
 - negatives: `no_mrz` on images without an MRZ;
 - documents read as nothing whose reason says an MRZ is there but too small
   or blurred to read, and negatives that wrongly say so;
-- median and p95 seconds per image, and peak RSS (MB) of this process.
+- median and p95 seconds per image, and peak RSS (MB) of this process;
+- on a set from `bench/mrz_set.py`, whose labels say how tall MRZ capitals
+  are in each photo (`mrz_char_px`), the key-field rate by that height.
 
 With `--passporteye PYTHON` (a Python that has `pip install passporteye`,
 kept out of the kiosk's venv; needs Debian `tesseract-ocr`), PassportEye's
@@ -126,7 +128,23 @@ def summarise(rows: list[dict], labels: dict[str, dict]) -> dict:
         "peak_rss_mb": round(peak_rss_mb()),
         "paths": dict(Counter(r["path"] for r in rows)),
         "misses": [r["file"] for r in valid_docs if not all(r["fields"].values())],
+        **({"key_fields_by_char_px": by_char_px(valid_docs, labels)} if all("mrz_char_px" in labels[r["file"]] for r in valid_docs) else {}),
     }
+
+
+CHAR_PX_EDGES = (8, 10, 12)
+"""Where the key-field rate is split by how tall MRZ capitals are in the photo (`bench/mrz_set.py` labels them)."""
+
+
+def by_char_px(valid_docs: list[dict], labels: dict[str, dict]) -> dict[str, str]:
+    """Key fields exact per band of print size ("10-12 px": "86/89"): how small a read stays exact."""
+    edges = (0, *CHAR_PX_EDGES, float("inf"))
+    out = {}
+    for low, high in zip(edges, edges[1:]):
+        docs = [r for r in valid_docs if low <= labels[r["file"]]["mrz_char_px"] < high]
+        name = f"<{high} px" if low == 0 else f">={low} px" if high == float("inf") else f"{low}-{high} px"
+        out[name] = f"{sum(all(r['fields'].values()) for r in docs)}/{len(docs)}"
+    return out
 
 
 def said_unreadable(row: dict) -> bool:

@@ -7,7 +7,8 @@ badly (a fifth of them hard: stronger blur, noise, tilt, small or large),
 about 8% with a spoiled check digit (must never read `ok`) and about 7%
 negatives (a desk with a receipt or nothing; must read `no_mrz`). The labels
 follow `../shared/data/mrz/labels.json`: `has_mrz`, `format`, `mrz_lines`,
-`all_check_digits_valid`.
+`all_check_digits_valid`; and `mrz_char_px`, how tall an MRZ capital is in
+the photo (in pixels, before perspective), by which `mrz_eval.py` sorts its reads.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 
 from kiosk.capture.synthetic import ReceiptData, receipt_page
-from kiosk.capture.synthetic_ids import FORMATS, desk, photograph, random_document
+from kiosk.capture.synthetic_ids import FORMATS, desk, photograph, photograph_scaled, random_document
 
 
 def negative(rng: np.random.Generator) -> np.ndarray:
@@ -42,12 +43,13 @@ def write_set(out: Path, count: int, seed: int) -> dict[str, dict]:
         else:
             valid = roll >= 0.15
             doc = random_document(rng, FORMATS[i % len(FORMATS)], valid=valid)
-            image = photograph(doc.page, rng, hard=rng.random() < 0.2)
+            image, scale = photograph_scaled(doc.page, rng, hard=rng.random() < 0.2)
             labels[name] = {
                 "has_mrz": True,
                 "format": doc.format,
                 "mrz_lines": list(doc.mrz_lines),
                 "all_check_digits_valid": valid,
+                "mrz_char_px": round(doc.mrz_char_px * scale, 1),
             }
         cv2.imwrite(str(out / name), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     (out / "labels.json").write_text(json.dumps(labels, indent=1))

@@ -9,13 +9,15 @@ document. The full 300-image evaluation is `bench/mrz_eval.py`.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from kiosk.config import OcrSettings
-from kiosk.capture.synthetic_ids import FORMATS, desk, photograph, random_document
+from kiosk.capture.synthetic_ids import FORMATS, desk, photograph, photograph_scaled, random_document
 from kiosk.ocr.mrz import parse_mrz
-from kiosk.ocr.mrz_read import MrzReader
+from kiosk.ocr.mrz_locate import MrzLocator
+from kiosk.ocr.mrz_read import TURNS, MrzReader, ink_rows, limit_size
 
 KEY_FIELDS = ("document_number", "surname", "given_names", "nationality", "birth_date", "expiry_date", "sex")
 PER_FORMAT = 3
@@ -67,3 +69,23 @@ def test_a_desk_without_a_document_has_no_mrz(reader):
     result = reader.read(image).result
     assert result.status == "no_mrz"
     assert result.reason == "no MRZ found"
+
+
+def test_the_print_size_the_evaluation_sorts_by_is_the_size_of_the_rows_read():
+    """`bench/mrz_set.py` labels each photo with how tall its MRZ capitals are (`mrz_char_px`) and
+    `bench/mrz_eval.py` splits its key-field rate by that; the label must be the size the reader meets."""
+    rng = np.random.default_rng(14)
+    locator = MrzLocator()
+    ratios = []
+    for fmt in FORMATS:
+        for hard in (False, True):
+            doc = random_document(rng, fmt)
+            photo, scale = photograph_scaled(doc.page, rng, hard)
+            image = limit_size(photo)
+            scale *= image.shape[1] / photo.shape[1]
+            bands = (locator.locate(image if turn is None else cv2.rotate(image, turn)) for turn in TURNS)
+            rows = next((r for b in bands if b is not None and 2 <= len(r := ink_rows(b.crop)) <= 6), [])
+            if rows:
+                ratios.append(float(np.median([b - a for a, b in rows])) / (doc.mrz_char_px * scale))
+    assert len(ratios) >= 8, ratios
+    assert 0.8 <= float(np.median(ratios)) <= 1.4, ratios  # rows are a little taller: blur spreads the ink

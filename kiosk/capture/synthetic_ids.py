@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.capture.synthetic import _fit_font, font
 from kiosk.images import pil_to_bgr
@@ -39,6 +39,12 @@ class Document:
     format: str
     mrz_lines: tuple[str, ...]
     page: np.ndarray
+
+    @property
+    def mrz_char_px(self) -> float:
+        """How tall an MRZ capital is on the page, in the page's pixels."""
+        top, bottom = mrz_font(len(self.mrz_lines[0]), self.page.shape[1]).getbbox("H")[1::2]
+        return float(bottom - top)
 
 
 def _yymmdd(rng: np.random.Generator, first_year: int, last_year: int) -> str:
@@ -110,12 +116,18 @@ def render_document(fmt: str, lines: tuple[str, ...], rng: np.random.Generator, 
         y = (100 + 64 * i) * unit
         draw.text((340 * unit, y), label, font=font("sans", int(20 * unit)), fill=(90, 90, 110))
         draw.text((340 * unit, y + 24 * unit), _code(rng, 8), font=font("sans", int(28 * unit)), fill=(20, 20, 30))
-    mrz_font = _fit_font("ocrb", "<" * len(lines[0]), width - 2 * int(50 * unit))
-    line_height = mrz_font.size * 1.4
+    ocrb = mrz_font(len(lines[0]), width)
+    line_height = ocrb.size * 1.4
     top = height - len(lines) * line_height - 30 * unit
     for i, line in enumerate(lines):
-        draw.text((50 * unit, top + i * line_height), line, font=mrz_font, fill=(15, 15, 20))
+        draw.text((50 * unit, top + i * line_height), line, font=ocrb, fill=(15, 15, 20))
     return pil_to_bgr(page)
+
+
+def mrz_font(chars: int, page_width: int) -> ImageFont.FreeTypeFont:
+    """OCR-B at the size that fits a line of `chars` characters between the page's margins."""
+    unit = page_width / 1250
+    return _fit_font("ocrb", "<" * chars, page_width - 2 * int(50 * unit))
 
 
 def random_document(rng: np.random.Generator, fmt: str | None = None, valid: bool = True) -> Document:
@@ -135,6 +147,11 @@ def desk(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
 
 def photograph(page: np.ndarray, rng: np.random.Generator, hard: bool = False) -> np.ndarray:
     """The page on a desk, taken by a mediocre camera: see the module docstring."""
+    return photograph_scaled(page, rng, hard)[0]
+
+
+def photograph_scaled(page: np.ndarray, rng: np.random.Generator, hard: bool = False) -> tuple[np.ndarray, float]:
+    """`photograph`, and the scale from page to photo (before perspective): the evaluation sorts reads by print size."""
     doc_width = int(rng.choice([420, 700, 1000, 1400]) if not hard else rng.choice([300, 500, 800, 1600]))
     scale = doc_width / page.shape[1]
     doc = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -160,5 +177,5 @@ def photograph(page: np.ndarray, rng: np.random.Generator, hard: bool = False) -
     if turn is not None:
         image = cv2.rotate(image, int(turn))
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(55 if hard else 70, 95))])
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR), scale
 
