@@ -146,3 +146,26 @@ def test_find_text_sees_nothing_on_a_plain_desk(demo):
     grey = cv2.cvtColor(cv2.resize(demo.render(0.1), (640, 360)), cv2.COLOR_BGR2GRAY)
     layout = find_text(grey)
     assert layout.mrz == [] and len(layout.lines) < 2
+
+
+
+def test_a_low_resolution_camera_asks_to_move_closer_even_with_the_passport_filling_half_the_frame(demo):
+    """What reads is the print's size in pixels: on a 640x360 camera the demo passport's MRZ
+    spans half the frame, yet its characters are 8 px apart, where reading starts to fail."""
+    frame = cv2.resize(demo.render(HELD), (640, 360), interpolation=cv2.INTER_AREA)
+    q = steady(QualityMeter("passport"), frame)
+    assert q.in_view and q.mrz is not None and q.mrz.w > 0.5 * frame.shape[1]
+    assert q.issue == "too_far" and q.hint == "Move closer"
+
+
+def test_a_4k_frame_with_the_passport_small_in_it_but_its_print_large_asks_nothing(demo):
+    """A 4K frame with the passport a fifth of its width has MRZ print as large as the demo's
+    1280x720 frame: neither "Move closer" nor "Hold still to focus" (which would stop the reading)."""
+    frame = demo.render(HELD)
+    wide = np.full((frame.shape[0] * 3, frame.shape[1] * 3, 3), frame[5, 5], np.uint8)
+    wide[700 : 700 + frame.shape[0], 1200 : 1200 + frame.shape[1]] = frame
+    q = steady(QualityMeter("passport"), wide)
+    assert q.in_view and q.mrz is not None and q.mrz.w < 0.25 * wide.shape[1]
+    assert q.issue is None and q.hint == HINTS[None]
+    blurred_far = steady(QualityMeter("passport"), blurred(wide, 4.0))
+    assert blurred_far.issue == "blur"
