@@ -377,7 +377,7 @@ class QualityMeter:
             issue = "motion"
         elif sharp < SHARPNESS_MIN:
             issue = "blur"
-        elif self.mode == "passport" and mrz_box is not None and mrz_box[2] / factor / LINE_CHARS[len(layout.mrz)] < MRZ_MIN_PITCH:
+        elif self.mode == "passport" and mrz_box is not None and mrz_box[2] * back / LINE_CHARS[len(layout.mrz)] < MRZ_MIN_PITCH:
             issue = "too_far"
         elif self.mode == "receipt" and document_box is not None and document_box[2] * document_box[3] < DOCUMENT_MIN_AREA * sw * sh:
             issue = "too_far"
