@@ -503,7 +503,7 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/main_window.py" line="599"/>
-        <source>No machine-readable zone found{reason}.</source>
+        <source>No machine-readable zone read{reason}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
