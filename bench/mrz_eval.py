@@ -48,7 +48,7 @@ KEY_FIELDS = (
 
 
 def key_fields(lines: list[str]) -> dict[str, str | None]:
-    from kiosk.ocr.mrz import parse_mrz
+    from kiosk.ocr.mrz.parse import parse_mrz
 
     result = parse_mrz(lines, correct=False)
     return {name: result.value(name) for name in KEY_FIELDS} if result.fields else {}
@@ -56,8 +56,8 @@ def key_fields(lines: list[str]) -> dict[str, str | None]:
 
 def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str, dump: Path | None = None) -> dict:
     from kiosk.images import load_image
-    from kiosk.ocr import create_engine
-    from kiosk.ocr.mrz_read import MrzReader
+    from kiosk.ocr.engine import create_engine
+    from kiosk.ocr.mrz.read import MrzReader
 
     from kiosk.config import OcrSettings
 
@@ -149,7 +149,7 @@ def by_char_px(valid_docs: list[dict], labels: dict[str, dict]) -> dict[str, str
 
 def said_unreadable(row: dict) -> bool:
     """Whether nothing was read and the reader said an MRZ is there but too small or blurred (`UNREADABLE`)."""
-    from kiosk.ocr.mrz_read import UNREADABLE
+    from kiosk.ocr.mrz.read import UNREADABLE
 
     return row["status"] == "no_mrz" and row.get("reason") == UNREADABLE
 

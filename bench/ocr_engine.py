@@ -47,7 +47,7 @@ def run_child(engine_name: str, runs: int, threads: int) -> None:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
-    from kiosk.ocr import create_engine
+    from kiosk.ocr.engine import create_engine
 
     engine = create_engine(engine_name, threads=threads)
     emit(out, event="ready")
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         run_child(args.child, args.runs, args.threads)
         return
 
-    from kiosk.ocr import available_engines
+    from kiosk.ocr.engine import available_engines
 
     engines = args.engines.split(",") if args.engines else available_engines()
     rows = [bench_engine(name.strip(), args.runs, args.threads) for name in engines]

@@ -49,7 +49,7 @@ def normalise_vendor(text: Any) -> str:
 
 def score(record: dict[str, Any], label: dict[str, Any], date_order: str) -> dict[str, bool | None]:
     """Per-field correctness of one record against its label; None when the label has no value."""
-    from kiosk.ocr.receipt_values import parse_amount, parse_date
+    from kiosk.ocr.receipt.values import parse_amount, parse_date
 
     out: dict[str, bool | None] = {}
     expected_total = parse_amount(label.get("total") or None)
@@ -80,8 +80,8 @@ def run_child(engine_name: str, folder: Path, labels_path: Path, threads: int, d
     from kiosk.config import ReceiptSettings
     from kiosk.errors import KioskError
     from kiosk.images import load_image
-    from kiosk.ocr import create_engine
-    from kiosk.ocr.receipt_read import ReceiptReader
+    from kiosk.ocr.engine import create_engine
+    from kiosk.ocr.receipt.read import ReceiptReader
 
     labels: dict[str, dict[str, Any]] = json.loads(labels_path.read_text(encoding="utf-8"))
     started = time.perf_counter()
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.folder.is_dir():
         parser.error(f"not a folder: {args.folder}")
 
-    from kiosk.ocr import available_engines
+    from kiosk.ocr.engine import available_engines
 
     engines = available_engines() if args.engines == "all" else [e.strip() for e in args.engines.split(",")]
     rows = [evaluate_engine(name, args.folder, args.labels, args.threads, args.date_order) for name in engines]

@@ -30,7 +30,7 @@ def problems() -> list[str]:
             found.append(f"{dist} is installed next to opencv-python-headless: they share cv2/ (run with --fix)")
     if not installed("opencv-python-headless"):
         found.append("opencv-python-headless is not installed")
-    from kiosk.ocr.models import missing_models
+    from kiosk.ocr.engine.models import missing_models
 
     found.extend(missing_models())
     return found
@@ -45,7 +45,7 @@ def fix() -> None:
         spec = f"opencv-python-headless=={headless}" if headless else "opencv-python-headless<5"
         subprocess.run([*pip, "install", "--force-reinstall", "--no-deps", spec], check=True)
     # In a fresh process: OpenCV may have just been replaced under this one.
-    subprocess.run([sys.executable, "-m", "kiosk.ocr.mrz_cells_train", "--if-stale"], check=True)
+    subprocess.run([sys.executable, "-m", "kiosk.ocr.mrz.cells_train", "--if-stale"], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:

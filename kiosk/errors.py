@@ -26,7 +26,7 @@ class EngineError(KioskError):
 
 
 class RemoteError(KioskError):
-    """The remote OCR service gave no usable answer; `kind` says why (see `kiosk.ocr.remote`)."""
+    """The remote OCR service gave no usable answer; `kind` says why (see `kiosk.ocr.remote.client`)."""
 
     kind = "remote"
 

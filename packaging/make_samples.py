@@ -3,7 +3,7 @@
 
     .venv/bin/python packaging/make_samples.py build/packaging/selftest
 
-The images are generated, never committed; `kiosk/selftest.py` holds the
+The images are generated, never committed; `kiosk/cli/selftest.py` holds the
 renderer so the source checkout and the frozen app test the same documents.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.selftest import write_samples  # noqa: E402
+from kiosk.cli.selftest import write_samples  # noqa: E402
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:

@@ -55,5 +55,5 @@ if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp_inputs" ]; then
 fi
 # The MRZ cell classifier is trained here from the OCR-B font (about 20 s), not downloaded
 # or committed; again only when its code changed (doctor --fix above trains it on a fresh install).
-.venv/bin/python -m kiosk.ocr.mrz_cells_train --if-stale
+.venv/bin/python -m kiosk.ocr.mrz.cells_train --if-stale
 .venv/bin/python -m kiosk.doctor

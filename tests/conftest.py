@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from kiosk.capture.synthetic import PassportData, ReceiptData, passport_page, receipt_page
-from kiosk.ocr import create_engine
+from kiosk.ocr.engine import create_engine
 
 ENGINES = ["onnx", "paddle"]
 

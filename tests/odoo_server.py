@@ -40,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.sync.countries import ALPHA3_TO_ALPHA2
+from kiosk.sync.targets.countries import ALPHA3_TO_ALPHA2
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS_CANDIDATES = (

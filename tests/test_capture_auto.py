@@ -19,9 +19,10 @@ from kiosk.capture.auto import (
     deskew_band,
 )
 from kiosk.capture.quality import QualityMeter
-from kiosk.capture.sources import FileSource, Frame
+from kiosk.capture.frames import Frame
+from kiosk.capture.sources import FileSource
 from kiosk.capture.synthetic import PassportData
-from kiosk.ocr.mrz import parse_mrz
+from kiosk.ocr.mrz.parse import parse_mrz
 from test_capture_videos import TIMELINE, demo_frames, passport_video
 
 ONNX = pytest.mark.parametrize("engine", ["onnx"], indirect=True)

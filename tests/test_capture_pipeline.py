@@ -10,8 +10,9 @@ import pytest
 from kiosk.capture.auto import DONE, TIMED_OUT, AutoCapture, PassportAnalyser, Reading
 from kiosk.capture.demo import DemoSource
 from kiosk.capture.pipeline import CapturePipeline, LatestFrame, create_scan
-from kiosk.capture.sources import FileSource, SourceError
-from kiosk.ocr.mrz import parse_mrz
+from kiosk.capture.frames import SourceError
+from kiosk.capture.sources import FileSource
+from kiosk.ocr.mrz.parse import parse_mrz
 from test_capture_videos import TIMELINE, FlakySource, passport_video
 
 ONNX = pytest.mark.parametrize("engine", ["onnx"], indirect=True)
@@ -219,7 +220,7 @@ def test_create_scan_uses_the_settings(engine=None):
 
 
 def test_latest_frame_holder_keeps_only_the_newest():
-    from kiosk.capture.sources import Frame
+    from kiosk.capture.frames import Frame
 
     holder = LatestFrame()
     assert holder.take(0, timeout=0.01) is None

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from kiosk.capture.demo import DemoSource, DemoTimeline
-from kiosk.capture.sources import FileSource, Frame, SourceUnavailable
+from kiosk.capture.frames import Frame, SourceUnavailable
+from kiosk.capture.sources import FileSource
 
 FPS = 15.0
 TIMELINE = DemoTimeline(empty=0.4, slide_in=0.8, hold=2.4, slide_out=0.6)

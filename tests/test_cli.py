@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from kiosk.ocr.types import MRZ_ALPHABET
+from kiosk.ocr.engine.types import MRZ_ALPHABET
 
 
 def kiosk(*args, input=None, env=None):

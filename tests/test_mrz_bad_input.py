@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.ocr.mrz_read import MrzReader
+from kiosk.ocr.mrz.read import MrzReader
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kiosk.capture.synthetic import PassportData, passport_page
-from kiosk.ocr.mrz_cells import (
+from kiosk.ocr.mrz.cells import (
     FILLER,
     FILLER_VOTE,
     MODEL_PATH,
@@ -24,10 +24,10 @@ from kiosk.ocr.mrz_cells import (
     row_centres,
     second_opinion,
 )
-from kiosk.ocr.mrz_cells_train import font_path, random_row, render_row, train
-from kiosk.ocr.mrz_locate import MrzLocator
-from kiosk.ocr.mrz_read import STRETCH, ink_rows
-from kiosk.ocr.types import MRZ_ALPHABET, CharScore, TextLine
+from kiosk.ocr.mrz.cells_train import font_path, random_row, render_row, train
+from kiosk.ocr.mrz.locate import MrzLocator
+from kiosk.ocr.mrz.read import STRETCH, ink_rows
+from kiosk.ocr.engine.types import MRZ_ALPHABET, CharScore, TextLine
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def one_hot(text: str, sure: float = 0.97) -> np.ndarray:
 
 
 def test_a_sure_cell_confirms_contests_or_leads_and_the_other_reading_stays_in_play():
-    from kiosk.ocr.mrz_cells import weigh
+    from kiosk.ocr.mrz.cells import weigh
 
     read = CharScore("8", 0.99, "B", 0.001)
     contested = weigh(read, one_hot("3")[0])
@@ -173,7 +173,7 @@ def test_a_sure_cell_confirms_contests_or_leads_and_the_other_reading_stays_in_p
 
 
 def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():
-    from kiosk.ocr.mrz_cells import filler_cells
+    from kiosk.ocr.mrz.cells import filler_cells
 
     text = "P<UTOERIKSSON<<ANNA<MARIACC<<<<<<<<<<<<<<<<"
     assert filler_cells(text, one_hot(text.replace("CC", "<<"))) == {25, 26}
@@ -186,7 +186,7 @@ def test_fillers_are_only_confirmed_where_the_cells_line_up_with_the_text():
 
 
 def test_fillers_all_read_as_one_letter_are_fillers_where_the_letters_line_up():
-    from kiosk.ocr.mrz_cells import filler_runs
+    from kiosk.ocr.mrz.cells import filler_runs
 
     text = "HOEUENGUYENAAJOHNAAAAAAAAAAAAAAAAAAA"
     cells = "IDEUENGUYEN<<JOHN<<<<<<<<<<<<<<<<<<<"
@@ -205,7 +205,7 @@ def test_fillers_all_read_as_one_letter_are_fillers_where_the_letters_line_up():
 
 
 def test_a_missing_or_damaged_model_leaves_reading_without_the_second_opinion(tmp_path, monkeypatch, caplog):
-    import kiosk.ocr.mrz_cells as cells
+    import kiosk.ocr.mrz.cells as cells
 
     for content in (None, b"not a model"):
         path = tmp_path / "mrz_cells.npz"

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from kiosk.capture.synthetic import PassportData, passport_page
-from kiosk.ocr.mrz import parse_mrz, parse_mrz_text
-from kiosk.ocr.mrz_consensus import MrzConsensus
-from kiosk.ocr.mrz_read import MrzReader
-from kiosk.ocr.types import CharScore
+from kiosk.ocr.mrz.parse import parse_mrz, parse_mrz_text
+from kiosk.ocr.mrz.consensus import MrzConsensus
+from kiosk.ocr.mrz.read import MrzReader
+from kiosk.ocr.engine.types import CharScore
 
 TODAY = date(2026, 11, 22)
 SPECIMEN = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
@@ -117,7 +117,7 @@ def test_consensus_over_real_reads_of_poor_frames(engine):
 
 def test_what_the_cell_reader_said_in_each_frame_still_counts_in_the_consensus():
     # L52OOBXK3 read with both O as 0: the check digit still holds (weights 7 and 3 cancel).
-    from kiosk.ocr.icao import td3_lines
+    from kiosk.ocr.mrz.icao import td3_lines
 
     truth = td3_lines(
         document_type="P", issuing_state="GBR", surname="ERIKSSON", given_names="LUCAS", number="L52OOBXK3",

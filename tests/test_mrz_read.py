@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.capture.synthetic import passport_page
 from kiosk.images import load_image
-from kiosk.ocr.mrz_read import MrzReader
+from kiosk.ocr.mrz.read import MrzReader
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mrz"
 LABELS = json.loads((DATA / "labels.json").read_text())
@@ -89,8 +89,8 @@ def test_a_page_turned_by_90_degrees_is_read_turned_without_looking_for_the_band
 
 @pytest.mark.parametrize("name", sorted(LABELS))
 def test_no_upright_document_is_taken_for_a_turned_one(name):
-    from kiosk.ocr.mrz_locate import lines_run_vertically
-    from kiosk.ocr.mrz_read import limit_size
+    from kiosk.ocr.mrz.locate import lines_run_vertically
+    from kiosk.ocr.mrz.read import limit_size
 
     assert not lines_run_vertically(limit_size(load_image(DATA / name)))
 
@@ -112,8 +112,8 @@ def test_scan_passport_command_prints_the_record(passport_file, passport):
 
 
 def test_a_doubtful_k_whose_runner_up_is_a_filler_reads_as_filler():
-    from kiosk.ocr.mrz_read import prefer_fillers
-    from kiosk.ocr.types import CharScore, TextLine
+    from kiosk.ocr.mrz.read import prefer_fillers
+    from kiosk.ocr.engine.types import CharScore, TextLine
 
     chars = (
         CharScore("K", 0.95, "<", 0.01),  # a real K: kept
@@ -151,7 +151,7 @@ def test_a_band_with_dark_desk_inside_is_still_cut_into_its_text_rows(reader, pa
 def test_the_detector_reads_an_upside_down_tilted_page(engine, passport):
     """Two long MRZ lines on a tilted page have boxes taller than the gap between them, and upside
     down the last line is on top: they stay two rows, parsed bottom to top."""
-    from kiosk.ocr.mrz_read import best_parse, detected_rows
+    from kiosk.ocr.mrz.read import best_parse, detected_rows
 
     page = cv2.rotate(passport_page(passport), cv2.ROTATE_180)
     h, w = page.shape[:2]

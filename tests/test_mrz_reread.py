@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from kiosk.capture.synthetic import passport_page
-from kiosk.ocr.mrz import parse_mrz
-from kiosk.ocr.mrz_read import MrzReader, best_parse, outranks, reread_rows, second_reading
-from kiosk.ocr.types import CharScore, TextLine
+from kiosk.ocr.mrz.parse import parse_mrz
+from kiosk.ocr.mrz.read import MrzReader, best_parse, outranks, reread_rows, second_reading
+from kiosk.ocr.engine.types import CharScore, TextLine
 
 SPECIMEN = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 

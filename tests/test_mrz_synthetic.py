@@ -15,9 +15,9 @@ import pytest
 
 from kiosk.config import OcrSettings
 from kiosk.capture.synthetic_ids import FORMATS, desk, photograph, photograph_scaled, random_document
-from kiosk.ocr.mrz import parse_mrz
-from kiosk.ocr.mrz_locate import MrzLocator
-from kiosk.ocr.mrz_read import TURNS, MrzReader, ink_rows, limit_size
+from kiosk.ocr.mrz.parse import parse_mrz
+from kiosk.ocr.mrz.locate import MrzLocator
+from kiosk.ocr.mrz.read import TURNS, MrzReader, ink_rows, limit_size
 
 KEY_FIELDS = ("document_number", "surname", "given_names", "nationality", "birth_date", "expiry_date", "sex")
 PER_FORMAT = 3

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ocr.icao import STATE_CODES, check_digit, td1_lines, td2_lines, td3_lines
-from kiosk.ocr.mrz import detect_format, parse_mrz, parse_mrz_text, parse_text_lines
-from kiosk.ocr.types import CharScore, TextLine
+from kiosk.ocr.mrz.icao import STATE_CODES, check_digit, td1_lines, td2_lines, td3_lines
+from kiosk.ocr.mrz.parse import detect_format, parse_mrz, parse_mrz_text, parse_text_lines
+from kiosk.ocr.engine.types import CharScore, TextLine
 
 LABELS = Path(__file__).resolve().parents[2] / "shared" / "data" / "mrz" / "labels.json"
 TODAY = date(2025, 6, 1)

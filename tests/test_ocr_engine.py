@@ -6,8 +6,8 @@ import pytest
 
 from kiosk.capture.synthetic import passport_page, receipt_page
 from kiosk.errors import EngineError
-from kiosk.ocr import create_engine
-from kiosk.ocr.types import MRZ_ALPHABET
+from kiosk.ocr.engine import create_engine
+from kiosk.ocr.engine.types import MRZ_ALPHABET
 
 
 def same_but_o_zero(read: str, expected: str) -> bool:

@@ -19,7 +19,7 @@ GUARD = textwrap.dedent(
     socket.getaddrinfo = refuse
 
     from kiosk.capture.synthetic import receipt_page
-    from kiosk.ocr import create_engine
+    from kiosk.ocr.engine import create_engine
     engine = create_engine(sys.argv[1])
     texts = [line.text for line in engine.read(receipt_page())]
     print("TOTAL" in " ".join(texts), len(attempts))

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from kiosk.config import ReceiptSettings
-from kiosk.ocr.receipt_extract import STATUS_INCOMPLETE, STATUS_NO_RECEIPT, STATUS_OK, classify_label, extract_receipt
-from kiosk.ocr.receipt_values import find_amounts
+from kiosk.ocr.receipt.extract import STATUS_INCOMPLETE, STATUS_NO_RECEIPT, STATUS_OK, classify_label, extract_receipt
+from kiosk.ocr.receipt.values import find_amounts
 from kiosk.records import RECEIPT_FIELDS, ReceiptRecord, record_from_json
 
 TODAY = date(2024, 6, 1)

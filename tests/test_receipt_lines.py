@@ -2,8 +2,8 @@
 
 import math
 
-from kiosk.ocr.receipt_lines import Row, build_rows, rows_from_text, skew_angle
-from kiosk.ocr.types import TextLine
+from kiosk.ocr.receipt.lines import Row, build_rows, rows_from_text, skew_angle
+from kiosk.ocr.engine.types import TextLine
 
 
 def box(x0, y0, x1, y1, angle=0.0, origin=(0.0, 0.0)):

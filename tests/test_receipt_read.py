@@ -15,8 +15,8 @@ from PIL import Image
 from kiosk.capture.synthetic import PassportData, ReceiptData, passport_page, receipt_page, receipt_photo
 from kiosk.config import ReceiptSettings
 from kiosk.images import load_image
-from kiosk.ocr.receipt_read import ReceiptReader, receipt_json, shrink_to_width
-from kiosk.ocr.receipt_values import parse_amount, parse_date
+from kiosk.ocr.receipt.read import ReceiptReader, shrink_to_width
+from kiosk.ocr.receipt.values import parse_amount, parse_date
 from kiosk.records import RECEIPT_FIELDS
 
 SROIE = Path(__file__).resolve().parents[2] / "shared" / "data" / "receipts"
@@ -193,11 +193,14 @@ def test_read_width_setting_is_checked():
 
 
 def test_json_object_flattens_the_record_fields():
-    from kiosk.ocr.receipt_extract import extract_receipt
-    from kiosk.ocr.receipt_read import ReceiptRead
+    from kiosk.ocr.receipt.extract import extract_receipt
+    from kiosk.ocr.receipt.read import ReceiptRead
 
     record = extract_receipt(["ACME SDN BHD", "Date: 01/02/2019", "TOTAL RM 5.00"], today=TODAY)
-    out = receipt_json("a.jpg", ReceiptRead(record, 0.1234))
+    from kiosk.scan.flow import Scan
+
+    read = ReceiptRead(record, 0.1234)
+    out = Scan("receipt", read, read.record, None, None, "file", read.seconds).to_json("a.jpg")
     assert out["file"] == "a.jpg" and out["kind"] == "receipt" and out["seconds"] == 0.123
     assert out["total"]["value"] == 5.0 and "fields" not in out
     assert json.loads(json.dumps(out)) == out

@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.capture.synthetic import ReceiptData, receipt_page, receipt_photo
 from kiosk.images import load_image
-from kiosk.ocr.receipt_straighten import _text_runs_vertically, straighten
+from kiosk.ocr.receipt.straighten import _text_runs_vertically, straighten
 
 SROIE = Path(__file__).resolve().parents[2] / "shared" / "data" / "receipts"
 

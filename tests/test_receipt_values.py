@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kiosk.ocr.receipt_values import find_dates, parse_amount, parse_currency, parse_date
+from kiosk.ocr.receipt.values import find_dates, parse_amount, parse_currency, parse_date
 
 TODAY = date(2024, 6, 1)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.ocr.mrz import parse_mrz_text
+from kiosk.ocr.mrz.parse import parse_mrz_text
 from kiosk.records import (
     SOURCE_EDITED,
     SOURCE_REMOTE,

@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.config import RemoteSettings
 from kiosk.errors import ImageError, RemoteError
-from kiosk.ocr.remote import (
+from kiosk.ocr.remote.client import (
     MAX_UPLOAD_BYTES,
     CircuitBreaker,
     RemoteAuthError,

@@ -12,11 +12,13 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.cli import main, passport_json
+from kiosk.cli.main import main
 from kiosk.config import OcrSettings, RemoteSettings, Settings
-from kiosk.ocr.fallback import merge, read_with_fallback, should_ask_remote, via
-from kiosk.ocr.mrz import parse_mrz_text
-from kiosk.ocr.remote import RemoteUnreachable, passport_from_answer, receipt_from_answer
+from kiosk.ocr.remote.fallback import merge, read_with_fallback, should_ask_remote, via
+from kiosk.ocr.mrz.parse import parse_mrz_text
+from kiosk.ocr.mrz.read import PassportRead
+from kiosk.scan.flow import Scan
+from kiosk.ocr.remote.client import RemoteUnreachable, passport_from_answer, receipt_from_answer
 from kiosk.records import SOURCE_EDITED, SOURCE_LOCAL, SOURCE_REMOTE, Field, ReceiptRecord
 from remote_server import RECEIPT_ANSWER, TOKEN, OcrTestServer, passport_answer
 
@@ -213,7 +215,9 @@ def test_end_to_end_fallback_an_unreadable_image_is_answered_by_the_service(serv
     assert out["status"] == "ok" and out["valid_check_digits"] is True
     assert out["fields"]["surname"]["value"] == "ERIKSSON" and out["fields"]["document_number"]["value"] == "L898902C3"
     assert {f["source"] for f in out["fields"].values()} == {"remote"}
-    assert set(passport_json("x", parse_mrz_text(""), 0)) | {"via"} == set(out)  # the same shape as a local scan
+    local = Scan("passport", PassportRead(parse_mrz_text(""), "none", 0.0), None, None, None, "file")
+    local.record = local.read.record
+    assert set(local.to_json("x")) == set(out)  # the same shape as a local scan
     [seen] = service.posts()
     assert seen.path == "/scan-mrz" and seen.authorized and seen.size == blank_file.stat().st_size
     assert TOKEN not in result.stdout + result.stderr
@@ -314,20 +318,20 @@ def test_receipts_through_the_service_remote_and_fallback(service, configured, b
     """`scan receipt` goes through the same code once the scan parser offers `receipt`."""
     import argparse
 
-    from kiosk.ocr.service_commands import run_scan_service
+    from kiosk.cli.scan import run as run_scan_service
 
     def args(**flags):
-        base = dict(config=None, kind="receipt", images=[str(blank_file)], engine=None, json=True, remote=False, fallback=False)
+        base = dict(config=None, kind="receipt", images=[str(blank_file)], engine=None, json=True, remote=False, fallback=False, confirm=False)
         return argparse.Namespace(**{**base, **flags})
 
     assert run_scan_service(args(remote=True)) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "receipt" and out["via"] == "remote" and out["status"] == "ok"
-    assert out["fields"]["total"]["value"] == 12.5 and out["fields"]["date"]["value"] == "2025-10-20"
-    assert {f["source"] for f in out["fields"].values()} == {"remote"}
+    assert out["total"]["value"] == 12.5 and out["date"]["value"] == "2025-10-20"  # the same shape as a local receipt scan
+    assert {out[key]["source"] for key in ("vendor", "date", "total", "tax", "subtotal", "currency")} == {"remote"}
     assert run_scan_service(args(fallback=True)) == 0  # nothing local: the service answers
     out = json.loads(capsys.readouterr().out)
-    assert out["via"] == "remote" and out["fields"]["vendor"]["value"] == "Starbucks"
+    assert out["via"] == "remote" and out["vendor"]["value"] == "Starbucks"
     assert [p.path for p in service.posts()] == ["/ocr", "/ocr"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.selftest import EXPECTED_FILE, PASSPORT_FILE, RECEIPT_FILE, run_self_test, write_samples
+from kiosk.cli.selftest import EXPECTED_FILE, PASSPORT_FILE, RECEIPT_FILE, run_self_test, write_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_network_attempts_fail_the_self_test(tmp_path, monkeypatch):
     """The guard inside the self-test refuses and counts connections, so a self-test that phones home fails."""
     import socket
 
-    from kiosk import selftest
+    from kiosk.cli import selftest
 
     write_samples(tmp_path)
     monkeypatch.setenv("KIOSK_SELFTEST_SAMPLES", str(tmp_path))

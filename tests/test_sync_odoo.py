@@ -6,7 +6,7 @@ from odoo_server import API_KEY, JPEG, Faults, OdooServer, OdooState, StaticServ
 from kiosk.config import Settings
 from kiosk.secrets import set_secret
 from kiosk.sync.outbox import FAILED, PENDING, SENDING, SENT, open_outbox, queue_record
-from kiosk.sync.targets import marker
+from kiosk.sync.targets.base import marker
 from kiosk.sync.worker import make_worker
 
 
@@ -293,8 +293,8 @@ def test_each_recorded_odoo_error_is_classified_and_worded():
     from odoo_server import load_recordings
 
     from kiosk.errors import SyncError
-    from kiosk.sync.odoo import OdooRpc
-    from kiosk.sync.targets import PermanentError
+    from kiosk.sync.targets.odoo import OdooRpc
+    from kiosk.sync.targets.base import PermanentError
 
     recordings = {entry["note"]: entry["response"].get("error") for entry in load_recordings()}
     if not recordings:

@@ -217,7 +217,7 @@ def test_a_compiled_translation_is_loaded(qtbot, tmp_path, monkeypatch):
 
 def test_the_kiosk_command_passes_kiosk_mode_and_camera_to_the_app(monkeypatch, tmp_path):
     import kiosk.ui.app as app_module
-    from kiosk.cli import main
+    from kiosk.cli.main import main
 
     seen = {}
 

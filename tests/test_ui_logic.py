@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.capture.synthetic import PassportData
 from kiosk.config import ReceiptSettings
-from kiosk.ocr.mrz import parse_mrz
+from kiosk.ocr.mrz.parse import parse_mrz
 from kiosk.records import ReceiptRecord
 from kiosk.secrets import get_secret
 from kiosk.ui import fields

@@ -18,9 +18,9 @@ SCAN_TIMEOUT_MS = 90_000
 @pytest.fixture(scope="session")
 def ui_models():
     """The OCR engine and analysers, loaded once for all UI tests (loading costs 1-2 s)."""
-    from kiosk.ui.workers import OcrModels
+    from kiosk.scan.models import ScanModels
 
-    return OcrModels(Settings()).load()
+    return ScanModels(Settings()).load()
 
 
 @pytest.fixture

@@ -30,13 +30,15 @@ import cv2
 import numpy as np
 
 from kiosk.capture.quality import MOTION_MAX, Quality
-from kiosk.capture.sources import Frame
-from kiosk.ocr.mrz import MrzResult, parse_mrz
-from kiosk.ocr.mrz_consensus import MrzConsensus
-from kiosk.ocr.mrz_locate import MrzLocator
-from kiosk.ocr.mrz_read import MrzReader, better
-from kiosk.ocr.types import MRZ_ALPHABET, OcrEngine
+from kiosk.capture.frames import Frame
+from kiosk.ocr.mrz.parse import MrzResult, parse_mrz
+from kiosk.ocr.mrz.consensus import MrzConsensus
+from kiosk.ocr.mrz.locate import MrzLocator
+from kiosk.ocr.mrz.read import MrzReader, PassportRead, better
+from kiosk.ocr.receipt.read import ReceiptRead
+from kiosk.ocr.engine.types import MRZ_ALPHABET, OcrEngine
 from kiosk.records import Record
+from kiosk.status import rank
 
 SEARCHING = "searching"
 IN_VIEW = "in_view"
@@ -55,7 +57,7 @@ STATE_HINTS = {
 }
 
 GUESSED = "only swap that makes the check digit hold"
-"""The reason `kiosk.ocr.mrz_correct.prove_by_check` gives a correction that is a guess."""
+"""The reason `kiosk.ocr.mrz.correct.prove_by_check` gives a correction that is a guess."""
 GATE_ISSUES = (None, "too_far")
 """Frame issues analysis still runs with: a small MRZ may still read."""
 
@@ -176,7 +178,7 @@ class ReceiptAnalyser:
     mode = "receipt"
 
     def __init__(self, engine: OcrEngine, settings=None) -> None:
-        from kiosk.ocr.receipt_read import ReceiptReader
+        from kiosk.ocr.receipt.read import ReceiptReader
 
         self.reader = ReceiptReader(engine, settings)
 
@@ -242,6 +244,8 @@ class CaptureResult:
     reads: int
     read_seconds: float = 0.0
     """Time spent in OCR, summed over the analysed frames."""
+    read: PassportRead | ReceiptRead | None = None
+    """The read `record` comes from: for a passport the consensus of the frames' reads, with its MRZ detail."""
 
     @property
     def ok(self) -> bool:
@@ -424,8 +428,7 @@ class AutoCapture:
 
     def _keep_if_best(self, image: np.ndarray, quality: Quality, read: MrzResult | None) -> None:
         if read is not None and read.status != "no_mrz":
-            rank = {"ok": 2, "invalid": 1}.get(read.status, 0)
-            score = (1, rank, read.confidence)
+            score = (1, rank(read.status), read.confidence)
         else:
             score = (0, 0, quality.score)
         if not self._best.score or score > self._best.score:
@@ -517,8 +520,12 @@ class AutoCapture:
         self.state = state
         if self.mode == "passport" and mrz is None and self.consensus.frames:
             mrz = self.consensus.result  # not certain: shown as a partial read, flagged by its status
-        if record is None and mrz is not None:
-            record = mrz.to_record()
+        read: PassportRead | ReceiptRead | None = None
+        if mrz is not None:
+            read = PassportRead(mrz, "consensus", self._read_seconds)
+            record = read.record
+        elif record is not None:
+            read = ReceiptRead(record, self._read_seconds)  # type: ignore[arg-type]
         start = self.start if self.start is not None else now
         self.result = CaptureResult(
             mode=self.mode,
@@ -535,6 +542,7 @@ class AutoCapture:
             analysed=self._analysed,
             reads=self._reads,
             read_seconds=self._read_seconds,
+            read=read,
         )
 
     # -- both at once -------------------------------------------------------------

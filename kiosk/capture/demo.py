@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from kiosk.capture.sources import Frame, SourceInfo, SourceStatus
+from kiosk.capture.frames import Frame, SourceInfo, SourceStatus
 from kiosk.capture.synthetic import PassportData, ReceiptData, passport_page, receipt_page
 
 DOCUMENTS = ("passport", "receipt", "both")

@@ -30,7 +30,7 @@ from typing import Callable
 
 from kiosk.capture.auto import AutoCapture, CaptureResult, CaptureStatus
 from kiosk.capture.quality import Quality, QualityMeter
-from kiosk.capture.sources import Frame, FrameSource, SourceError, SourceStatus, SourceUnavailable
+from kiosk.capture.frames import Frame, FrameSource, SourceError, SourceStatus, SourceUnavailable
 
 log = logging.getLogger("kiosk.capture")
 
@@ -458,7 +458,7 @@ def analysis_threads(settings=None) -> int:
 def create_analyser(mode: str, settings=None, engine=None):
     from kiosk.capture.auto import PassportAnalyser, ReceiptAnalyser
     from kiosk.config import Settings
-    from kiosk.ocr import create_engine
+    from kiosk.ocr.engine import create_engine
 
     settings = settings or Settings()
     threads = analysis_threads(settings)

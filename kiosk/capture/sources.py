@@ -1,6 +1,6 @@
-"""Frame sources behind one small interface: a camera, a file (image, folder, video), the demo.
+"""The frame sources: a camera, a file (image, folder, video), and the factory that picks one (or the demo).
 
-A `FrameSource` is opened, read frame by frame and closed, all from one
+A `FrameSource` (`kiosk.capture.frames`) is opened, read frame by frame and closed, all from one
 thread (the pipeline's capture thread):
 
 - `open()` raises `SourceUnavailable` when the device is missing, busy or not
@@ -24,14 +24,14 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
 
-from kiosk.errors import ImageError, KioskError
+from kiosk.errors import ImageError
+from kiosk.capture.frames import Frame, FrameSource, SourceError, SourceInfo, SourceStatus, SourceUnavailable
 from kiosk.images import SUPPORTED_SUFFIXES, load_image
 
 if TYPE_CHECKING:
@@ -44,59 +44,6 @@ try:  # OpenCV prints backend warnings for missing devices; the status says it b
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 except AttributeError:  # pragma: no cover - very old OpenCV
     pass
-
-
-class SourceError(KioskError):
-    """A source that cannot work however long we wait: a missing file, an unusable setting."""
-
-
-class SourceUnavailable(KioskError):
-    """The device is missing, busy, unplugged or not answering right now; trying again may help."""
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One picture: BGR uint8, its number in the stream and its time in seconds from the stream start."""
-
-    image: np.ndarray
-    index: int
-    timestamp: float
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What a source is and what it actually delivers (0 when not known yet)."""
-
-    name: str
-    kind: str  # camera, file, demo
-    width: int = 0
-    height: int = 0
-    fps: float = 0.0
-    live: bool = True
-    """Paced by the clock (camera, demo, realtime file) rather than by the reader."""
-    requested: tuple[int, int] = (0, 0)
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    """`state` is closed, opening, live, retrying, ended or failed; `message` is for the operator."""
-
-    state: str
-    message: str
-
-
-class FrameSource(Protocol):
-    name: str
-    status: SourceStatus
-
-    @property
-    def info(self) -> SourceInfo: ...
-
-    def open(self) -> None: ...
-
-    def read(self) -> Frame | None: ...
-
-    def close(self) -> None: ...
 
 
 # -- cameras -----------------------------------------------------------------

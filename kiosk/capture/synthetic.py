@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.images import pil_to_bgr
-from kiosk.ocr.icao import td3_lines
+from kiosk.ocr.mrz.icao import td3_lines
 
 RESOURCE_FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 FONT_CANDIDATES = {

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.capture.synthetic import _fit_font, font
 from kiosk.images import pil_to_bgr
-from kiosk.ocr.icao import td1_lines, td2_lines, td3_lines
+from kiosk.ocr.mrz.icao import td1_lines, td2_lines, td3_lines
 
 FORMATS = ("TD1", "TD2", "TD3", "MRVA", "MRVB")
 SIZES_MM = {"TD1": (85.6, 54.0), "TD2": (105.0, 74.0), "TD3": (125.0, 88.0), "MRVA": (125.0, 88.0), "MRVB": (105.0, 74.0)}

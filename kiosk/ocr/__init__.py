@@ -1,6 +1,8 @@
-"""Text recognition: engines, and (later) MRZ and receipt reading on top of them. No Qt here."""
+"""Text recognition, in layers (no Qt here):
 
-from kiosk.ocr.engines import available_engines, create_engine
-from kiosk.ocr.types import CharScore, LineScores, OcrEngine, TextLine
+- `engine`: the recognition engines (ONNX Runtime, Paddle), their models and the shared pipeline;
+- `mrz` and `receipt`: the document readers built on an engine;
+- `remote`: the organisation's OCR service and the one fallback policy that combines it with a local read.
 
-__all__ = ["CharScore", "LineScores", "OcrEngine", "TextLine", "available_engines", "create_engine"]
+`kiosk.ocr.readers` builds the readers a setting asks for.
+"""

@@ -27,7 +27,8 @@ from kiosk.config import Settings, SyncSettings
 from kiosk.errors import KioskError, SyncError
 from kiosk.sync.crypto import DecryptError
 from kiosk.sync.outbox import PENDING, SENDING, Outbox, OutboxItem, OutboxStatus, open_outbox
-from kiosk.sync.targets import DeliveryError, PermanentError, Target, TransientError, create_target, redact
+from kiosk.sync.targets import create_target
+from kiosk.sync.targets.base import DeliveryError, PermanentError, Target, TransientError, redact
 
 log = logging.getLogger("kiosk.sync")
 

@@ -28,7 +28,7 @@ def _secret(typed: str | None, name: str) -> str | None:
 
 def check_remote(settings: Settings, typed_token: str | None = None) -> tuple[bool, str]:
     """`GET /health` of the remote OCR service."""
-    from kiosk.ocr.remote import RemoteOcr
+    from kiosk.ocr.remote.client import RemoteOcr
 
     if not settings.remote.url:
         return False, "no OCR service URL"
@@ -48,7 +48,7 @@ def check_remote(settings: Settings, typed_token: str | None = None) -> tuple[bo
 
 def check_odoo(settings: Settings, typed_secret: str | None = None) -> tuple[bool, str]:
     """Log in to Odoo and check that every mapped field of the expense and partner models exists."""
-    from kiosk.sync.odoo import OdooRpc
+    from kiosk.sync.targets.odoo import OdooRpc
 
     odoo = settings.odoo
     missing = [name for name in ("url", "database", "login") if not getattr(odoo, name)]

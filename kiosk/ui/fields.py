@@ -23,9 +23,9 @@ from datetime import date
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
 from kiosk.config import ReceiptSettings
-from kiosk.ocr.icao import is_state_code
-from kiosk.ocr.mrz import LAYOUTS, parse_mrz
-from kiosk.ocr.receipt_values import parse_amount, parse_currency, parse_date
+from kiosk.ocr.mrz.icao import is_state_code
+from kiosk.ocr.mrz.parse import LAYOUTS, parse_mrz
+from kiosk.ocr.receipt.values import parse_amount, parse_currency, parse_date
 from kiosk.records import PASSPORT_FIELDS, RECEIPT_FIELDS, Field, PassportRecord, ReceiptRecord, Record, Value
 
 LABELS = {

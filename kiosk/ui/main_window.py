@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QStackedWidget, QWidget
@@ -39,31 +37,15 @@ from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.settings import SettingsScreen
 from kiosk.ui.widgets import Toast
-from kiosk.ui.workers import CaptureBridge, FileRead, OcrModels, TaskRunner, encode_jpeg, error_text, to_qimage
+from kiosk.scan.evidence import encode_jpeg
+from kiosk.scan.flow import Scan, usable
+from kiosk.scan.models import ScanModels
+from kiosk.ui.workers import CaptureBridge, TaskRunner, error_text, to_qimage
 
 log = logging.getLogger("kiosk.ui")
 
 STATUS_POLL_MS = 5000
 HEALTH_POLL_MS = 60000
-
-
-@dataclass
-class ReadContext:
-    """The document being handled: what was read, the picture (for the OCR service and the outbox), the crop."""
-
-    kind: str
-    record: Record | None
-    image: np.ndarray | None
-    crop: np.ndarray | None
-    """The evidence crop (BGR), made on a worker."""
-    origin: str  # camera, file
-
-
-def usable(record: Record | None) -> bool:
-    """Something was read that is worth showing for review."""
-    if record is None or record.status in ("no_mrz", "no_receipt"):
-        return False
-    return any(f.value is not None for f in record.fields.values())
 
 
 def resolve_camera(spec: str) -> tuple[str, str, str | None]:
@@ -93,7 +75,7 @@ class MainWindow(QMainWindow):
         camera: str | None = None,
         config_path: str | None = None,
         first_run: bool = False,
-        models: OcrModels | None = None,
+        models: ScanModels | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -102,7 +84,7 @@ class MainWindow(QMainWindow):
         self.kiosk_mode = kiosk
         self.session = 0
         self.kind = "passport"
-        self.read: ReadContext | None = None
+        self.read: Scan | None = None
         self.camera_state: tuple[str, str, str | None] | None = None
         self.throttle = Throttle()
         self.sync: Any = None
@@ -120,7 +102,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setStyleSheet(theme.STYLE)
         self.runner = TaskRunner(self)
-        self.models = models if models is not None else OcrModels(settings)
+        self.models = models if models is not None else ScanModels(settings)
         self.models.settings = settings
         self.capture = CaptureBridge(self.runner, self)
         self.capture.frame.connect(self._on_frame)
@@ -362,7 +344,7 @@ class MainWindow(QMainWindow):
 
     def _remote_client(self) -> Any:
         """(worker lanes) the one OCR service client of the app, made on first use."""
-        from kiosk.ocr.remote import RemoteOcr
+        from kiosk.ocr.remote.client import RemoteOcr
 
         with self._remote_lock:
             if self._remote is None:
@@ -376,7 +358,7 @@ class MainWindow(QMainWindow):
             self.runner.run("net", old.close)
 
     def remote_problem(self) -> str | None:
-        from kiosk.ocr.fallback import remote_allowed
+        from kiosk.ocr.remote.fallback import remote_allowed
 
         return remote_allowed(self.settings)
 
@@ -501,15 +483,18 @@ class MainWindow(QMainWindow):
     def _on_capture_result(self, generation: int, result: Any, crop: Any) -> None:
         if generation != self.capture.generation or self.current_screen() is not self.scan:
             return
+        from kiosk.scan.flow import from_capture
+
         self.capture.stop()
+        scan = from_capture(result, crop)
         if result.state == "done" and result.record is not None:
-            self._after_read(self.kind, result.record, result.best_frame, crop, "camera")
+            self._after_read(scan)
             return
         if result.reason.startswith("no certain read") or result.state == "timed_out":
             problem = self.tr("No certain read within {seconds:.0f} s ({reason}).").format(seconds=result.seconds, reason=result.reason)
         else:
             problem = result.reason
-        self._after_read(self.kind, result.record, result.best_frame, crop, "camera", problem=problem)
+        self._after_read(scan, problem=problem)
 
     # -- files -------------------------------------------------------------------------
 
@@ -543,21 +528,16 @@ class MainWindow(QMainWindow):
         self.show_screen(self.scan)
         models = self.models
 
-        def work() -> FileRead:
-            from kiosk.ui.workers import read_file_task
+        def work() -> Scan:
+            from kiosk.scan.flow import read_file
 
-            if kind is not None:
-                return read_file_task(models, kind, path)
-            first = read_file_task(models, "passport", path)
-            if first.record.status != "no_mrz":
-                return first
-            second = read_file_task(models, "receipt", path)
-            return second if second.record.status != "no_receipt" else first
+            models.load()
+            return read_file(models, kind, path)
 
-        def done(read: FileRead) -> None:
-            self.kind = read.kind
-            self.scan.set_kind(read.kind)
-            self._after_read(read.kind, read.record, read.image, read.crop, "file")
+        def done(scan: Scan) -> None:
+            self.kind = scan.kind
+            self.scan.set_kind(scan.kind)
+            self._after_read(scan)
 
         def failed(exc: BaseException) -> None:
             self.show_failure(self.kind, self.tr("Could not open {name}: {reason}").format(name=Path(path).name, reason=error_text(exc)), image=False)
@@ -577,14 +557,15 @@ class MainWindow(QMainWindow):
 
     # -- after a read: fallback, review or failure ------------------------------------------
 
-    def _after_read(self, kind: str, record: Record | None, image: np.ndarray | None, crop: np.ndarray | None, origin: str, problem: str | None = None) -> None:
-        from kiosk.ocr.fallback import local_read_problem, remote_allowed, should_ask_remote
+    def _after_read(self, scan: Scan, problem: str | None = None) -> None:
+        from kiosk.ocr.remote.fallback import local_read_problem
+        from kiosk.scan.flow import needs_remote
 
-        self.read = ReadContext(kind, record, image, crop, origin)
+        self.read = scan
+        kind, record = scan.kind, scan.record
         if problem is None and not usable(record):
             problem = self._describe_problem(kind, record)
-        auto = self.settings.remote.policy == "auto" and remote_allowed(self.settings) is None
-        if image is not None and (should_ask_remote(record, self.settings) or (problem is not None and auto)):
+        if needs_remote(scan, self.settings):
             why = local_read_problem(record, self.settings.ocr.confidence_threshold) or problem or ""
             self._ask_remote(kind, record, operator_asked=False, problem=problem, why=why)
             return
@@ -600,21 +581,21 @@ class MainWindow(QMainWindow):
         return self.tr("No receipt found{reason}.").format(reason=reason)
 
     def _ask_remote(self, kind: str, record: Record | None, *, operator_asked: bool, problem: str | None, why: str = "") -> None:
-        from kiosk.ocr.fallback import read_with_fallback
+        from kiosk.scan.flow import ask_remote
 
         assert self.read is not None
-        image, settings = self.read.image, self.settings
+        scan, settings = self.read, self.settings
         text = self.tr("Asking the OCR service…")
         if why and not operator_asked:
             text = self.tr("Asking the OCR service ({why})…").format(why=why)
         self.scan.show_busy(text)
         self.show_screen(self.scan)
 
-        def work() -> Any:
-            return read_with_fallback(kind, image, record, settings, operator_asked=operator_asked, client=self._remote_client())
+        def work() -> Scan:
+            return ask_remote(scan, settings, operator_asked=operator_asked, client=self._remote_client())
 
-        def done(outcome: Any) -> None:
-            self._after_remote(kind, outcome, problem)
+        def done(asked: Scan) -> None:
+            self._after_remote(kind, asked, problem)
 
         def failed(exc: BaseException) -> None:
             reason = self.tr("OCR service: {reason}").format(reason=error_text(exc))
@@ -625,11 +606,11 @@ class MainWindow(QMainWindow):
 
         self.runner.run("net", work, self._guard(done), self._guard(failed))
 
-    def _after_remote(self, kind: str, outcome: Any, problem: str | None) -> None:
-        record = outcome.record
-        error = outcome.remote_error_text
-        if self.read is not None:
-            self.read.record = record
+    def _after_remote(self, kind: str, scan: Scan, problem: str | None) -> None:
+        assert scan.outcome is not None
+        record = scan.record
+        error = scan.outcome.remote_error_text
+        self.read = scan
         if error:
             note = self.tr("The OCR service could not help: {reason}").format(reason=error)
             if problem is None and usable(record):
@@ -679,7 +660,7 @@ class MainWindow(QMainWindow):
         else:
             record = ReceiptRecord(status="incomplete", reason="typed in by hand")
         if self.read is None:
-            self.read = ReadContext(kind, None, None, None, "hand")
+            self.read = Scan(kind, None, None, None, None, "hand")
         self.show_review(kind, record, note=self.tr("Type the fields in from the document."), note_role="muted")
 
     def show_review(self, kind: str, record: Record | None, note: str = "", note_role: str | None = "muted") -> None:
@@ -700,20 +681,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _remote_from_review(self) -> None:
-        from kiosk.ocr.fallback import read_with_fallback
+        from dataclasses import replace
+
+        from kiosk.scan.flow import ask_remote
 
         if self.read is None or self.read.image is None:
             return
-        kind, image, settings = self.read.kind, self.read.image, self.settings
-        record = self.review.current_record()
+        kind, settings = self.read.kind, self.settings
+        scan = replace(self.read, record=self.review.current_record())
         self.review.set_busy(True, self.tr("Asking the OCR service…"))
 
-        def done(outcome: Any) -> None:
-            if outcome.remote_error_text:
+        def done(asked: Scan) -> None:
+            assert asked.outcome is not None
+            if asked.outcome.remote_error_text:
                 self.review.set_busy(False)
-                self.review.set_note(self.tr("The OCR service could not help: {reason}").format(reason=outcome.remote_error_text), "error")
+                self.review.set_note(self.tr("The OCR service could not help: {reason}").format(reason=asked.outcome.remote_error_text), "error")
                 return
-            self.show_review(kind, outcome.record, note=self.tr("Merged with the OCR service's read: its fields are marked “OCR service”."), note_role="warn")
+            self.show_review(kind, asked.record, note=self.tr("Merged with the OCR service's read: its fields are marked “OCR service”."), note_role="warn")
 
         def failed(exc: BaseException) -> None:
             self.review.set_busy(False)
@@ -721,7 +705,7 @@ class MainWindow(QMainWindow):
 
         self.runner.run(
             "net",
-            lambda: read_with_fallback(kind, image, record, settings, operator_asked=True, client=self._remote_client()),
+            lambda: ask_remote(scan, settings, operator_asked=True, client=self._remote_client()),
             self._guard(done),
             self._guard(failed),
         )
@@ -872,7 +856,7 @@ class MainWindow(QMainWindow):
         old_key = self.models.key
         self.settings = settings
         self.idle.set_seconds(settings.ui.idle_seconds)
-        fresh = OcrModels(settings)
+        fresh = ScanModels(settings)
         if fresh.key != old_key:
             self.models = fresh
             self._load_models()

@@ -9,9 +9,9 @@
   `net`); `run(lane, fn, done, failed)` calls `fn()` on the lane and `done`
   (or `failed`) back on the UI thread through the mailbox. Tasks of a lane
   run in order. Daemon threads: a hung network call never holds up exit.
-- `OcrModels`: the OCR engine and the two live-capture analysers, loaded
-  once (on the `ocr` lane) and shared by every scan; file readers for the
-  `ocr` lane (an MRZ reader is not thread-safe, so it gets its own).
+- The OCR models (`kiosk.scan.models.ScanModels`) load on the `ocr` lane
+  and every file read (`kiosk.scan.flow`) runs there: a reader is not
+  thread-safe.
 - `CaptureBridge`: one `CapturePipeline` at a time; its callbacks (pipeline
   threads) become Qt signals on the UI thread. A frame is scaled to the
   preview's size on the capture thread, and only when the UI has
@@ -38,13 +38,12 @@ from PySide6.QtGui import QImage
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
+from kiosk.scan.evidence import evidence_crop
 from kiosk.ui.qt import emit
 
 log = logging.getLogger("kiosk.ui")
 
 LANES = {"ocr": 1, "camera": 1, "disk": 1, "net": 3}
-EVIDENCE_SIZE = {"passport": (600, 160), "receipt": (420, 560)}
-"""Largest size of the evidence crop shown on the review screen, per kind (shrunk on the worker)."""
 
 
 # -- tasks -------------------------------------------------------------------------
@@ -231,144 +230,6 @@ def to_qimage(image: np.ndarray) -> QImage:
         return QImage(image.data, width, height, image.strides[0], QImage.Format.Format_Grayscale8).copy()
     return QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888).copy()
 
-
-def crop_box(image: np.ndarray, box: Any, grow_x: float = 0.04, grow_y: float = 0.25) -> np.ndarray:
-    """`image` cut to `box` (a quality Box) grown by a margin; the whole image when `box` is None."""
-    if box is None:
-        return image
-    height, width = image.shape[:2]
-    dx, dy = int(box.w * grow_x), int(box.h * grow_y)
-    x0, y0 = max(0, box.x - dx), max(0, box.y - dy)
-    x1, y1 = min(width, box.x + box.w + dx), min(height, box.y + box.h + dy)
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return image
-    return image[y0:y1, x0:x1]
-
-
-def fit(image: np.ndarray, max_width: int, max_height: int) -> np.ndarray:
-    """Shrunk to fit the box (never enlarged)."""
-    height, width = image.shape[:2]
-    scale = min(max_width / width, max_height / height, 1.0)
-    if scale >= 1.0:
-        return image
-    return cv2.resize(image, (max(1, int(width * scale)), max(1, int(height * scale))), interpolation=cv2.INTER_AREA)
-
-
-def evidence_crop(kind: str, image: np.ndarray | None, quality: Any = None) -> np.ndarray | None:
-    """(worker) The part of the picture the fields came from (the MRZ band, the receipt), shrunk for review."""
-    if image is None:
-        return None
-    if quality is None:
-        from kiosk.capture.quality import QualityMeter
-
-        quality = QualityMeter(kind).assess(image)
-    box = getattr(quality, "mrz", None) if kind == "passport" else getattr(quality, "document", None)
-    if kind == "receipt":
-        part = crop_box(image, box, 0.08, 0.08)
-    else:
-        part = crop_box(image, box)
-    width, height = EVIDENCE_SIZE.get(kind, (600, 600))
-    return np.ascontiguousarray(fit(part, width, height))
-
-
-def encode_jpeg(image: np.ndarray | None, quality: int = 90) -> bytes | None:
-    if image is None:
-        return None
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return data.tobytes() if ok else None
-
-
-# -- models ------------------------------------------------------------------------
-
-
-class OcrModels:
-    """The engine and analysers, loaded once and shared. `load()` is slow: call it on the `ocr` lane."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.engine: Any = None
-        self.analysers: dict[str, Any] = {}
-        self._file_readers: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self.error: str | None = None
-        self.seconds = 0.0
-
-    @property
-    def key(self) -> tuple:
-        s = self.settings
-        return (s.ocr.engine, s.ocr.max_side, s.capture.analysis_threads, s.receipt.currency, s.receipt.date_order)
-
-    @property
-    def ready(self) -> bool:
-        return bool(self.analysers)
-
-    def load(self) -> "OcrModels":
-        from kiosk.capture.pipeline import analysis_threads, create_analyser
-        from kiosk.ocr import create_engine
-
-        with self._lock:
-            if self.analysers:
-                return self
-            started = time.perf_counter()
-            try:
-                engine = create_engine(self.settings.ocr.engine, analysis_threads(self.settings), self.settings.ocr.max_side)
-                analysers = {mode: create_analyser(mode, self.settings, engine) for mode in ("passport", "receipt")}
-                for analyser in analysers.values():
-                    analyser.warm()
-            except KioskError as exc:
-                self.error = str(exc)
-                raise
-            self.engine = engine
-            self.analysers = analysers
-            self.seconds = time.perf_counter() - started
-            log.info("OCR models ready in %.2f s", self.seconds)
-            return self
-
-    def analyser(self, mode: str) -> Any:
-        return self.analysers[mode]
-
-    def read_file(self, kind: str, image: np.ndarray) -> Any:
-        """Read an opened or dropped image: same flow as the live capture from the region finder on.
-
-        Only on the `ocr` lane (the MRZ reader is not thread-safe). Returns
-        the record.
-        """
-        self.load()
-        if kind == "passport":
-            reader = self._file_readers.get("passport")
-            if reader is None:
-                from kiosk.ocr.mrz_read import MrzReader
-
-                reader = self._file_readers["passport"] = MrzReader(self.engine)
-            return reader.read(image).result.to_record()
-        reader = self._file_readers.get("receipt")
-        if reader is None:
-            from kiosk.ocr.receipt_read import ReceiptReader
-
-            reader = self._file_readers["receipt"] = ReceiptReader(self.engine, self.settings.receipt)
-        return reader.read(image).record
-
-
-@dataclass
-class FileRead:
-    """An image file read on the `ocr` lane: the record, the picture and the crop to show."""
-
-    kind: str
-    path: str
-    record: Any
-    image: np.ndarray
-    crop: np.ndarray | None
-    seconds: float
-
-
-def read_file_task(models: OcrModels, kind: str, path: str) -> FileRead:
-    from kiosk.images import load_image
-
-    started = time.perf_counter()
-    image = load_image(path)
-    record = models.read_file(kind, image)
-    crop = evidence_crop(kind, image)
-    return FileRead(kind, path, record, image, crop, time.perf_counter() - started)
 
 
 # -- live capture --------------------------------------------------------------------

@@ -1,0 +1,130 @@
+"""Detection -> orientation -> recognition -> CTC decoding, the same for every backend.
+
+A backend only runs the three PP-OCR models; ordering, cropping, batching and
+decoding happen here once, so both backends return the same kind of answer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol, Sequence
+
+import cv2
+import numpy as np
+
+from kiosk.errors import EngineError
+from kiosk.ocr.engine.ctc import decode, line_confidence
+from kiosk.ocr.engine.geometry import crop_quad, scale_for_detection, sort_boxes
+from kiosk.ocr.engine.types import Box, LineScores, TextLine
+
+REC_HEIGHT = 48
+REC_MIN_RATIO = 320 / 48
+REC_BATCH = 6
+
+
+class ModelBackend(Protocol):
+    charset: tuple[str, ...]
+
+    def detect(self, image: np.ndarray) -> np.ndarray:
+        """Text boxes (N, 4, 2), points clockwise from top-left, in `image` coordinates."""
+        ...
+
+    def upside_down(self, crops: Sequence[np.ndarray]) -> list[bool]:
+        """Whether each line crop is rotated by 180 degrees."""
+        ...
+
+    def run_recogniser(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 3, 48, W) normalised images -> (N, T, C) class probabilities."""
+        ...
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.size == 0:
+        raise EngineError("empty image")
+    if image.dtype != np.uint8:
+        raise EngineError(f"image must be 8-bit, not {image.dtype}")
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise EngineError(f"unsupported image shape {image.shape}")
+
+
+def _normalise_line(crop: np.ndarray, width: int) -> tuple[np.ndarray, int]:
+    h, w = crop.shape[:2]
+    resized_w = min(width, max(1, math.ceil(REC_HEIGHT * w / h)))
+    resized = cv2.resize(crop, (resized_w, REC_HEIGHT)).astype(np.float32)
+    resized = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    padded = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)
+    padded[:, :, :resized_w] = resized
+    return padded, resized_w
+
+
+class PipelineEngine:
+    """An `OcrEngine` over a `ModelBackend`."""
+
+    def __init__(self, name: str, backend: ModelBackend, max_side: int = 2000) -> None:
+        self.name = name
+        self.backend = backend
+        self.max_side = max_side
+
+    def read(self, image: np.ndarray, alphabet: str | None = None) -> list[TextLine]:
+        image = as_bgr(image)
+        small, factor = scale_for_detection(image, self.max_side)
+        boxes = self.backend.detect(small)
+        if boxes is None or len(boxes) == 0:
+            return []
+        boxes = [box / factor for box in sort_boxes(boxes)]
+        crops = [crop_quad(image, box) for box in boxes]
+        if self._page_upside_down(crops):
+            crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+        lines = []
+        for box, probs in zip(boxes, self._line_probs(crops)):
+            line = self._line(probs, alphabet, tuple((float(x), float(y)) for x, y in box))
+            if line.text.strip():
+                lines.append(line)
+        return lines
+
+    def _page_upside_down(self, crops: list[np.ndarray]) -> bool:
+        """Whether most lines are upside down: a document turns as a whole.
+
+        Deciding per page rather than per line keeps the classifier from
+        flipping the odd short line ("SST 6%") on an upright page.
+        """
+        flips = self.backend.upside_down(crops)
+        return sum(flips) * 2 > len(flips)
+
+    def recognise(self, crops: Sequence[np.ndarray], alphabet: str | None = None) -> list[TextLine]:
+        crops = [as_bgr(c) for c in crops]
+        lines = []
+        for crop, probs in zip(crops, self._line_probs(crops)):
+            h, w = crop.shape[:2]
+            lines.append(self._line(probs, alphabet, ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))))
+        return lines
+
+    def recognise_scores(self, crops: Sequence[np.ndarray]) -> list[LineScores]:
+        crops = [as_bgr(c) for c in crops]
+        return [LineScores(probs, self.backend.charset) for probs in self._line_probs(crops)]
+
+    def _line(self, probs: np.ndarray, alphabet: str | None, box: Box) -> TextLine:
+        text, chars = decode(probs, self.backend.charset, alphabet)
+        return TextLine(text=text, confidence=line_confidence(chars), box=box, chars=chars)
+
+    def _line_probs(self, crops: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """(T, C) probabilities per crop; batches of similar widths, padding trimmed off."""
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        order = np.argsort(ratios)
+        out: list[np.ndarray | None] = [None] * len(crops)
+        for start in range(0, len(crops), REC_BATCH):
+            members = order[start : start + REC_BATCH]
+            width = math.ceil(REC_HEIGHT * max(REC_MIN_RATIO, max(ratios[i] for i in members)))
+            normalised = [_normalise_line(crops[i], width) for i in members]
+            batch = np.stack([n for n, _ in normalised])
+            probs = self.backend.run_recogniser(batch)
+            steps = probs.shape[1]
+            for row, (i, (_, used)) in enumerate(zip(members, normalised)):
+                keep = min(steps, math.ceil(steps * used / width) + 1)
+                out[i] = np.ascontiguousarray(probs[row, :keep])
+        return [p for p in out if p is not None]

@@ -1,0 +1,626 @@
+"""Reading an MRZ from an image: locate the band, read its lines, parse and validate.
+
+The fast path cuts the located band into text rows by their ink profile and
+only runs the recogniser on them. When neither way up gives a valid MRZ, a
+second recogniser (PP-OCRv6's) reads the same rows and the two readings are
+weighed (`reread_rows`). When that still does not give a valid MRZ, the
+detector reads the band and then the whole page, and rows split by the
+detector are joined again. The best-validated result wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from functools import cached_property, lru_cache
+from typing import Any
+from itertools import product
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from kiosk.errors import EngineError
+from kiosk.records import PassportRecord, Record
+from kiosk.status import rank
+from kiosk.ocr.engine.geometry import crop_quad, group_rows
+from kiosk.ocr.mrz.parse import MrzResult, parse_mrz
+from kiosk.ocr.mrz.cells import (
+    CELL_VOTE,
+    MAX_DROPPED,
+    CellClassifier,
+    alternation_runs,
+    default_classifier,
+    fill_dropped,
+    ink_mask,
+    second_opinion,
+)
+from kiosk.ocr.mrz.locate import MrzBand, MrzLocator, lines_run_vertically, text_line_quads
+from kiosk.ocr.engine.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
+
+log = logging.getLogger(__name__)
+
+LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
+FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
+MAX_WIDTH_SLACK = 3
+NO_MRZ = "no MRZ found"
+UNREADABLE = "an MRZ is there but too small or blurred to read: hold the document closer and steady, or scan it at a higher resolution"
+UNREADABLE_COVERAGE = 0.75
+UNREADABLE_ASPECT = 3.0
+TURNS = (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
+"""The page as given, then turned by 90 degrees either way (the band is read both ways up in each)."""
+
+
+@dataclass(frozen=True)
+class PassportRead:
+    """One passport read: the MRZ detail (`result`: lines, checks, corrections, ambiguities) and the record made
+    from it (`record`, made once), kept together so nothing the review or the JSON needs is dropped."""
+
+    result: MrzResult
+    path: str  # which attempt gave it: "band", "band-reread", "lines", "band-detect", "page" (+ "-turned"), "consensus", "none"
+    seconds: float
+
+    @cached_property
+    def record(self) -> PassportRecord:
+        return self.result.to_record()
+
+    def to_json(self, record: Record | None = None) -> dict[str, Any]:
+        """The record's JSON (this read's, or `record`, e.g. merged with the OCR service's) with the MRZ
+        corrections and ambiguities."""
+        return {
+            **(record or self.record).to_json(),
+            "corrections": [c.to_json() for c in self.result.corrections],
+            "ambiguities": [a.to_json() for a in self.result.ambiguities],
+        }
+
+
+@dataclass(frozen=True)
+class RowsRead:
+    """MRZ rows (band rows or the line finder's) and the first recogniser's reading of them, kept for the second."""
+
+    crops: list[np.ndarray]
+    lines: list[TextLine]
+    result: MrzResult | None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+def better(a: MrzResult, b: MrzResult | None) -> bool:
+    """Whether `a` is a better read than `b`: validity first, then confidence."""
+    if b is None:
+        return True
+    return (rank(a.status), a.confidence) > (rank(b.status), b.confidence)
+
+
+def outranks(reread: MrzResult, b: MrzResult | None) -> bool:
+    """Whether a reading with the second recogniser's opinion (`reread_rows`) replaces `b`: only by a better
+    status, since that recogniser's confidence does not compare with the first's (it is surer when wrong)."""
+    return b is None or rank(reread.status) > rank(b.status)
+
+
+def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
+    """Vertical extents of text rows in an upright band, from how often ink and paper alternate along each row.
+
+    Counting alternations rather than dark pixels keeps a strip of dark desk
+    or a shadow inside the band from passing for a text row.
+    """
+    rows = alternation_runs(ink_mask(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)))
+    tallest = max((b - a for a, b in rows), default=0)
+    return [(a, b) for a, b in rows if b - a >= 0.4 * tallest]
+
+
+def unreadable_mrz(band: MrzBand) -> bool:
+    """Whether a band that read as nothing is still an MRZ: the network sure of it (`UNREADABLE_COVERAGE`),
+    a band at least `UNREADABLE_ASPECT` times as wide as high, and more than one row of ink in it.
+
+    Tells the operator why nothing was read. Of the photos read as `no_mrz` in
+    900 generated ones and the 11 shared images, this held for 15 of the 15
+    with an MRZ and for none of the 56 without. Blurred print too small to
+    read can split into more rows than the MRZ has.
+    """
+    height, width = band.crop.shape[:2]
+    return band.coverage >= UNREADABLE_COVERAGE and width >= UNREADABLE_ASPECT * height and len(ink_rows(band.crop)) >= 2
+
+
+def join_row(lines: list[TextLine]) -> TextLine:
+    xs = [x for line in lines for x, _ in line.box]
+    ys = [y for line in lines for _, y in line.box]
+    chars = tuple(c for line in lines for c in line.chars)
+    box = ((min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys)))
+    text = "".join(c.char for c in chars)
+    return TextLine(text, float(np.mean([c.confidence for c in chars])) if chars else 0.0, box, chars)
+
+
+def fit_width(line: TextLine, width: int) -> TextLine | None:
+    """The line at exactly `width` characters by growing or shrinking its longest filler run.
+
+    Runs of identical `<` are where CTC miscounts; anything else that is off
+    by more than a few characters is not this line.
+    """
+    diff = len(line.text) - width
+    if diff == 0:
+        return line
+    if abs(diff) > MAX_WIDTH_SLACK:
+        return None
+    runs = [(m, n) for m, n in _runs(line.text, "<") if n - m > abs(diff)]
+    if not runs:
+        return None
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    chars = list(line.chars)
+    if diff > 0:
+        del chars[end - diff : end]
+    else:
+        filler = CharScore("<", min(c.confidence for c in chars[start:end]))
+        chars[end:end] = [filler] * (-diff)
+    text = "".join(c.char for c in chars)
+    return TextLine(text, line.confidence, line.box, tuple(chars))
+
+
+def _runs(text: str, char: str) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for i, c in enumerate(text + "\0"):
+        if c == char and start is None:
+            start = i
+        elif c != char and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def best_parse(rows: list[TextLine]) -> MrzResult | None:
+    """The best-validated MRZ among consecutive rows that fit a format's line width, in either order.
+
+    The detector turns each upside-down line upright, but on a page upside
+    down the last MRZ line is the top row. Rows taken bottom to top count
+    only when every check digit holds: any text parses as something.
+    """
+    best: MrzResult | None = None
+    for (width, count), ordered in product(LINE_WIDTHS, (rows, rows[::-1])):
+        for start in range(len(ordered) - count + 1):
+            fitted = [fit_width(row, width) for row in ordered[start : start + count]]
+            if any(f is None for f in fitted):
+                continue
+            result = parse_mrz([f.text for f in fitted], [f.chars for f in fitted])
+            if (ordered is rows or result.ok) and better(result, best):
+                best = result
+    return best
+
+
+REREAD_SCALES = (0.5, 0.35)
+REREAD_SLACK = 6
+"""How many characters off its neighbours' width a row may be for reading again (`reread_off_width`)."""
+STRETCH = 1.5
+"""MRZ rows are widened by this before recognition. OCR-B in an MRZ is widely spaced
+monospace; the recogniser, trained on ordinary text, drops characters of it (QAQA read as
+QA) unless each character gets more of its time steps."""
+
+
+FILLER_LOOKALIKES = frozenset("KCE")
+FILLER_SHARE = 0.1
+"""A K, C or E whose runner-up is `<` with at least this share of its probability is read as `<`."""
+
+
+def prefer_fillers(line: TextLine) -> TextLine:
+    """Small OCR-B fillers look like K to the recogniser; when it nearly chose `<`, take `<`.
+
+    Fillers are the commonest MRZ character, while a K or C the recogniser
+    doubts this much against `<` is rare; the parser's check digits still
+    decide, and names, which no check digit covers, keep their capped confidence.
+    """
+    chars = tuple(
+        CharScore("<", c.runner_up_confidence, c.char, c.confidence, c.position)
+        if c.char in FILLER_LOOKALIKES and c.runner_up == "<" and c.runner_up_confidence >= FILLER_SHARE * c.confidence
+        else c
+        for c in line.chars
+    )
+    if chars == line.chars:
+        return line
+    return TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
+
+
+PAPER_MARGIN = 0.2
+"""Blank paper added above and below each row, as a share of the tallest, for a second read."""
+
+
+def with_paper_margin(crop: np.ndarray, margin: int) -> np.ndarray:
+    """The row with `margin` pixels of its own paper colour above and below.
+
+    Tight rows of blurred print are read with `<` taken for K or C far more
+    often than the same rows with some blank around them, as the detector
+    crops them; blank rather than more of the band, whose neighbouring line
+    would come in.
+    """
+    paper = [float(v) for v in np.percentile(crop.reshape(-1, crop.shape[2]), 90, axis=0)]
+    return cv2.copyMakeBorder(crop, margin, margin, 0, 0, cv2.BORDER_CONSTANT, value=paper)
+
+
+def recognise_rows(engine: OcrEngine, crops: list[np.ndarray], cells: CellClassifier | None = None) -> list[TextLine]:
+    """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again.
+
+    With a cell classifier, rows also get its opinion (`cells_read`).
+    """
+    wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
+    lines = reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
+    if cells is not None:
+        widths = exact_widths(lines)
+        lines = [cells_read(cells, c, l, widths) for c, l in zip(crops, lines)]
+    return [prefer_fillers(line) for line in lines]
+
+
+def exact_widths(lines: list[TextLine]) -> set[int]:
+    """The MRZ line widths some of these rows have exactly."""
+    return {len(l.text) for l in lines} & FULL_WIDTHS
+
+
+def cells_read(cells: CellClassifier, crop: np.ndarray, line: TextLine, widths: set[int]) -> TextLine:
+    """The row with the cells' opinion: at full width (`second_opinion`), or a few characters short of a
+    neighbour's width with the dropped ones read from their cells (`fill_dropped`)."""
+    if len(line.text) in FULL_WIDTHS:
+        return second_opinion(cells, crop, line)
+    for width in widths:
+        if 0 < width - len(line.text) <= MAX_DROPPED:
+            filled = fill_dropped(cells, crop, line, width)
+            if filled is not None:
+                return filled
+    return line
+
+
+def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:
+    """Read again, at other scales, a row a few characters off the width its neighbours have exactly.
+
+    The recogniser sometimes drops a character pair in widely spaced print
+    (QAQA read as QA); padding the fillers would then hide the loss inside
+    a name that no check digit covers. A blurrier copy of the same crop is
+    usually read whole, or closer to whole: the cells then read what is
+    still missing (`cells_read`).
+    """
+    widths = exact_widths(lines)
+    out = list(lines)
+    for width in widths:
+        for i, line in enumerate(out):
+            if len(line.text) == width or abs(len(line.text) - width) > REREAD_SLACK:
+                continue
+            for scale in REREAD_SCALES:
+                small = cv2.resize(crops[i], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                [again] = engine.recognise([small], alphabet=MRZ_ALPHABET)
+                if abs(len(again.text) - width) < abs(len(out[i].text) - width):
+                    out[i] = TextLine(again.text, again.confidence, line.box, again.chars)
+                if len(out[i].text) == width:
+                    break
+    return out
+
+
+def detected_rows(engine: OcrEngine, image: np.ndarray, cells: CellClassifier | None = None) -> list[TextLine]:
+    lines = engine.read(image, alphabet=MRZ_ALPHABET)
+    rows = [join_row([lines[i] for i in row]) for row in group_rows([np.asarray(l.box) for l in lines])]
+    rows = realign_short_rows(engine, image, rows)
+    if cells is None:
+        return rows
+    widths = exact_widths(rows)
+    return [cell_opinion(engine, cells, image, row, widths) for row in rows]
+
+
+def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, row: TextLine, widths: set[int]) -> TextLine:
+    """A detected row with the cells' opinion (`cells_read`), at full width or a few characters short of `widths`.
+
+    Rows joined from several detections carry no usable character
+    positions, so the row's box is read once more for them. On a full-width
+    row the i-th character of a reading as long (or brought to that length
+    by `fill_dropped`) is where the i-th of the row is; a full-width row
+    read otherwise is left as read. A short row,
+    whose dropped characters may differ between readings, takes the new
+    reading if the cells bring it to full width.
+    """
+    full = len(row.text) in FULL_WIDTHS
+    if not full and not any(0 < w - len(row.text) <= MAX_DROPPED for w in widths):
+        return row
+    crop = crop_quad(image, np.asarray(row.box, dtype=np.float32))
+    wide = cv2.resize(crop, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)
+    [again] = engine.recognise([wide], alphabet=MRZ_ALPHABET)
+    if full and 0 < len(row.text) - len(again.text) <= MAX_DROPPED:
+        again = fill_dropped(cells, crop, again, len(row.text)) or again
+    if again.text == row.text or full and len(again.text) == len(row.text):
+        placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
+        return cells_read(cells, crop, TextLine(row.text, row.confidence, row.box, placed), widths)
+    if full:
+        return row
+    filled = cells_read(cells, crop, TextLine(again.text, again.confidence, row.box, again.chars), widths)
+    return filled if len(filled.text) in widths else row
+
+
+def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine]) -> list[TextLine]:
+    """Re-read a row next to a full-width MRZ row across that row's whole width.
+
+    MRZ lines are equally long and aligned; a detector often stops a line at
+    faint trailing fillers. The neighbour's extent, moved to the short row,
+    shows where the line really ends, instead of guessing the fillers.
+    """
+    rows = list(rows)
+    for i, anchor in enumerate(list(rows)):
+        width = next((w for w, _ in LINE_WIDTHS if abs(len(anchor.text) - w) <= MAX_WIDTH_SLACK), None)
+        if width is None:
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(rows) or len(rows[j].text) >= width - MAX_WIDTH_SLACK or "<" not in rows[j].text:
+                continue
+            box = np.asarray(anchor.box, dtype=np.float32)
+            shift = np.asarray(rows[j].box, dtype=np.float32)[:, 1].mean() - box[:, 1].mean()
+            box[:, 1] += shift
+            [again] = engine.recognise([crop_quad(image, box)], alphabet=MRZ_ALPHABET)
+            if len(again.text) > len(rows[j].text):
+                rows[j] = TextLine(again.text, again.confidence, tuple(map(tuple, box)), again.chars)
+    return rows
+
+
+MAX_SIDE = 2560
+"""Larger photos are shrunk once before reading: MRZ characters stay over 15 px wide on a
+document that fills a quarter of a 4K frame, and every later step is cheaper."""
+
+
+def limit_size(image: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    longest = max(image.shape[:2])
+    if longest <= max_side:
+        return image
+    factor = max_side / longest
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
+def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
+    """Low-resolution scans doubled (or more) so MRZ characters reach the detector's scale."""
+    longest = max(image.shape[:2])
+    if longest >= min_side:
+        return image
+    factor = min_side / longest
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+def second_reading(first: TextLine, second: TextLine) -> TextLine:
+    """`first` with another recogniser's reading of the same row (as long) weighed in, character by character.
+
+    Where the two agree, the surer one's scores stand: a letter the first
+    was torn on (W or N) is settled when the second saw it clearly. Where
+    they disagree, the character two readers saw leads (the first
+    recogniser's confirmed by the cells, or its runner-up the second saw),
+    else the surer reading; the other stays the runner-up at least half as
+    likely, so the parser's check digits decide and a name letter they
+    disagree on is left to the operator.
+    """
+    chars = []
+    for a, b in zip(first.chars, second.chars):
+        if a.char == b.char:
+            chars.append(a if a.confidence >= b.confidence else replace(b, position=a.position, confirmed=a.confirmed))
+            continue
+        if a.confirmed or (b.confidence <= a.confidence and a.runner_up != b.char):
+            lead, other = a, b
+        else:
+            lead, other = b, a
+        share = max(min(lead.confidence, other.confidence), 0.5 * lead.confidence)
+        chars.append(CharScore(lead.char, lead.confidence, other.char, share, a.position))
+    chars_t = tuple(chars)
+    if chars_t == first.chars:
+        return first
+    return TextLine("".join(c.char for c in chars_t), first.confidence, first.box, chars_t)
+
+
+def reread_rows(first: list[TextLine], second: list[TextLine]) -> list[TextLine]:
+    """Each row as the first recogniser read it with the second's opinion (`second_reading`) where both
+    read it as long; the second's reading (`read_once`) where only it has a width some row has exactly."""
+    widths = exact_widths(first) | exact_widths(second)
+    rows = []
+    for a, b in zip(first, second):
+        if len(a.text) == len(b.text):
+            rows.append(second_reading(a, b))
+        elif len(b.text) in widths and len(a.text) not in widths and (once := read_once(b)) is not None:
+            rows.append(once)
+        else:
+            rows.append(a)
+    return rows
+
+
+READ_ONCE_FLOOR = 0.5
+"""Below this, a character only one recogniser read is likelier something else (`read_once`)."""
+
+
+def read_once(line: TextLine) -> TextLine | None:
+    """A row only one recogniser could read, or None when it is not worth taking.
+
+    A letter it was unsure of (below `CELL_VOTE`) that the cells did not
+    confirm gets its letter runner-up as likely, so a name letter is left to
+    the operator (`mrz._contested_letter`): both recognisers take a blurred
+    D for O, and where the first did not read the row at all nothing else
+    stands between such a letter and a name no check digit covers. A row
+    with a character below `READ_ONCE_FLOOR` (unconfirmed) is not taken: a
+    check digit cannot tell letters 10 apart (G and Q, E, O and Y), so one
+    that holds proves nothing about a character the reader itself doubted.
+    """
+    if any(c.confidence < READ_ONCE_FLOOR and not c.confirmed for c in line.chars):
+        return None
+    chars = tuple(
+        replace(c, runner_up_confidence=c.confidence)
+        if c.confidence < CELL_VOTE and not c.confirmed and c.char.isalpha() and c.runner_up.isalpha()
+        else c
+        for c in line.chars
+    )
+    return line if chars == line.chars else TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
+
+
+@lru_cache(maxsize=1)
+def default_rereader() -> OcrEngine | None:
+    """PP-OCRv6's recogniser (`engines.create_rereader`), or None when it is not installed (reading goes without)."""
+    from kiosk.ocr.engine.engines import create_rereader
+
+    try:
+        return create_rereader()
+    except (EngineError, OSError) as exc:
+        log.warning("second MRZ recogniser unavailable (%s): run scripts/setup.sh", exc)
+        return None
+
+
+class MrzReader:
+    """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
+
+    def __init__(
+        self,
+        engine: OcrEngine,
+        locator: MrzLocator | None = None,
+        cells: CellClassifier | None = None,
+        rereader: OcrEngine | None = None,
+    ) -> None:
+        self.engine = engine
+        self.locator = locator or MrzLocator()
+        self.cells = cells if cells is not None else default_classifier()
+        self._rereader = rereader
+        self._rereader_set = rereader is not None
+
+    @property
+    def rereader(self) -> OcrEngine | None:
+        """The second recogniser (`default_rereader` unless given), loaded when first needed:
+        live capture never needs it (0.15 s and about 80 MB)."""
+        if not self._rereader_set:
+            self._rereader, self._rereader_set = default_rereader(), True
+        return self._rereader
+
+    @rereader.setter
+    def rereader(self, value: OcrEngine | None) -> None:
+        self._rereader, self._rereader_set = value, True
+
+    def read(self, image: np.ndarray) -> PassportRead:
+        """The best read: fast paths first in each orientation, the OCR detector last.
+
+        The fast paths (the segmentation model's band cut into ink rows, the
+        classical line finder) are tried upright and, when they find nothing,
+        on the page turned by 90 degrees either way; turned first when the
+        line finder sees the page's lines run up and down (`lines_run_vertically`),
+        which spares a segmentation run that finds nothing. Only when none of them
+        gives a valid MRZ does the OCR detector (the slow part) read the band
+        and the whole page, in the orientation where the best read came from.
+        Nothing read says why (`NO_MRZ`, or `UNREADABLE` for an `unreadable_mrz` band).
+        """
+        started = time.perf_counter()
+        image = limit_size(image)
+        best, path, band, where = None, "none", None, image
+        bands: list[MrzBand] = []
+        turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
+        for turn in turns:
+            view = image if turn is None else cv2.rotate(image, turn)
+            result, view_path, view_band = self._read_fast(view)
+            bands += [view_band] if view_band is not None else []
+            if turn is None:
+                band = view_band
+            if result is not None:
+                best, band, where = result, view_band, view
+                path = view_path if turn is None else f"{view_path}-turned"
+                break
+        if best is None or not best.ok:
+            turned = path.endswith("-turned")
+            for result, detect_path in self._read_detected(where, band):
+                if better(result, best):
+                    best, path = result, detect_path + ("-turned" if turned else "")
+        if best is None or best.status == "no_mrz":
+            best = replace(best or parse_mrz([]), reason=UNREADABLE if any(map(unreadable_mrz, bands)) else NO_MRZ)
+        return PassportRead(best, path, time.perf_counter() - started)
+
+    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
+        """The band (either way up) and the line finder; stops at the first valid read."""
+        best: MrzResult | None = None
+        path = "none"
+        band = self.locator.locate(image)
+        if band is not None:
+            firsts = [self._read_band_rows(band.crop)]
+            if not (firsts[0] is not None and firsts[0].ok):
+                firsts.append(self._read_band_rows(cv2.rotate(band.crop, cv2.ROTATE_180)))
+            read = [first for first in firsts if first is not None]
+            for first in read:
+                if first.result is not None and better(first.result, best):
+                    best, path = first.result, "band"
+            if best is not None and best.ok:
+                return best, path, band
+            for first in self._worth_rereading(read):
+                result = self._reread(first)
+                if result is not None and outranks(result, best):
+                    best, path = result, "band-reread"
+                if best is not None and best.ok:
+                    return best, path, band
+        result = self._read_line_quads(image)
+        if result is not None and better(result, best):
+            best, path = result, "lines"
+        if best is not None and best.status == "no_mrz":
+            best = None
+        return best, path, band
+
+    def _read_detected(self, image: np.ndarray, band: MrzBand | None) -> Iterator[tuple[MrzResult, str]]:
+        """The OCR detector's rows in the band, then on the whole page unless the band gave a valid read."""
+        if band is not None:
+            result = best_parse(detected_rows(self.engine, band.crop, self.cells))
+            if result is not None:
+                yield result, "band-detect"
+                if result.ok:
+                    return
+        result = best_parse(detected_rows(self.engine, enlarge_small(image), self.cells))
+        if result is not None:
+            yield result, "page"
+
+    def _read_line_quads(self, image: np.ndarray) -> MrzResult | None:
+        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down)."""
+        quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
+        if len(quads) < 2:
+            return None
+        upright = [crop_quad(image, quad) for quad in quads]
+        best, read = None, []
+        for crops in (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]):
+            lines = recognise_rows(self.engine, crops, self.cells)
+            read.append(RowsRead(crops, lines, best_parse(lines)))
+            if read[-1].result is not None and better(read[-1].result, best):
+                best = read[-1].result
+            if best is not None and best.ok:
+                return best
+        for first in self._worth_rereading(read):
+            result = self._reread(first)
+            if result is not None and outranks(result, best):
+                best = result
+            if best is not None and best.ok:
+                break
+        return best
+
+    def _worth_rereading(self, read: list[RowsRead]) -> list[RowsRead]:
+        """The way up that read as an MRZ (both when neither did), for the second recogniser."""
+        if self.rereader is None:
+            return []
+        parsed = [first for first in read if first.result is not None and first.result.status != "no_mrz"]
+        return parsed[:1] if parsed else read
+
+    def _reread(self, first: RowsRead) -> MrzResult | None:
+        """The rows as both recognisers read them (`reread_rows`); as the first read them without a second."""
+        if self.rereader is None:
+            return first.result
+        return best_parse(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
+
+    def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
+        """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows).
+
+        With `reread`, the rows as both recognisers read them (`reread_rows`).
+        """
+        first = self._read_band_rows(band)
+        if first is None:
+            return None
+        return self._reread(first) if reread else first.result
+
+    def _read_band_rows(self, band: np.ndarray) -> RowsRead | None:
+        """The band's ink rows read by the first recogniser, again with blank paper around them when not valid."""
+        rows = ink_rows(band)
+        if not 2 <= len(rows) <= 6:
+            return None
+        tallest = max(b - a for a, b in rows)
+        pad = max(2, int(0.15 * tallest))
+        crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
+        lines = recognise_rows(self.engine, crops, self.cells)
+        result = best_parse(lines)
+        if result is not None and not result.ok:
+            margin = int(PAPER_MARGIN * tallest)
+            again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
+            if again is not None and better(again, result):
+                result = again
+        return RowsRead(crops, lines, result)

@@ -1,0 +1,566 @@
+"""Receipt fields from text rows: vendor, date, total, tax, subtotal, currency.
+
+No images here: the input is the receipt's rows (rebuilt from OCR boxes by
+`receipt_lines`, or plain strings), so every rule can be tested on text.
+
+Each row is split into a label and its amounts, and the label is classed
+(total, subtotal, tax, payment, change, rounding, discount, quantity...) with
+patterns that tolerate the usual OCR slips (`Tota1`, `TOTALINCLUDES`,
+`SubTatal`). The total is the strongest total-like row, then checked against
+the rest of the receipt: subtotal + tax (+ rounding) = total, the items adding
+up, cash - total = change. Agreement raises a field's confidence;
+contradictions lower it and are listed in the record's `warnings`.
+
+Statuses:
+- `ok`: a plausible total, a date and a vendor were found;
+- `incomplete`: the text is a receipt but some of those are missing (`reason` says which);
+- `no_receipt`: no text, or nothing receipt-like (no amounts, no totals): no field is filled in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Sequence
+
+from kiosk.config import ReceiptSettings
+from kiosk.ocr.receipt.lines import Row
+from kiosk.ocr.receipt.values import Amount, find_amounts, find_currencies, find_dates
+from kiosk.status import Status
+from kiosk.records import SOURCE_LOCAL, Field, ReceiptRecord
+
+__all__ = ["STATUS_INCOMPLETE", "STATUS_NO_RECEIPT", "STATUS_OK", "classify_label", "extract_receipt"]
+
+STATUS_OK = Status.OK
+STATUS_INCOMPLETE = Status.INCOMPLETE
+STATUS_NO_RECEIPT = Status.NO_RECEIPT
+
+CENT = 0.011
+ROUNDING_STEP = 0.051
+
+# --- row labels -----------------------------------------------------------------
+
+_TOTAL = r"T[O0Q][T1I][A4][L1I!|]"
+_TAXWORD = r"GST|VAT|SST|TAX|PPN|IVA|TVA|HST|PST|MWST|BTW|MOMS|CUKAI"
+_PATTERNS = {
+    "phone": re.compile(r"(?:^|[^A-Z])(TEL|FAX|PHONE|MOBILE|H/P|HP|WHATSAPP|CONTACT)(?:[^A-Z]|$)"),
+    "change": re.compile(r"CHANGE|CHNG|BAKI|KEMBALI|SUKLI|CAMBIO|RENDU"),
+    "payment": re.compile(
+        r"CASH|TENDER|RECEIVED|PAYM|PAID|VISA|MASTER|CARD|AMEX|DEBIT|CREDIT|EFTPOS|GCASH|ESPECE|REGLE|TUNAI|ALIPAY|WECHAT|BAYAR"
+    ),
+    "rounding": re.compile(r"ROUND|R[O0]UNDING|ADJ|PEMBULAT"),
+    "discount": re.compile(r"DISC|COUPON|SAVING|SAVINES|VOUCHER|PROMO"),
+    "less": re.compile(r"(?<![A-Z])LESS(?![A-Z])"),
+    "subtotal": re.compile(r"SUBT[O0A]|SUB-?T[O0]T|SOUS-?TOTAL"),
+    "qty": re.compile(r"QTY|QUANTITY|COUNT|PAX|UNITS|POINT|PTS|SUPPL|WEIGHT"),
+    "qty_words": re.compile(r"ITEM\(?S?\)?\s*[:=]|ITEMS?\s*(COUNT|SOLD)|T[O0]T[A4][L1I]\s*ITEMS?|\d\s*ITEMS?\b|\bTYPE\s*:|\bPCS\b|\bKG\b"),
+    "tax": re.compile(
+        r"(?<![A-Z])(?:" + _TAXWORD + r")(?:(?![A-Z]{2})|(?=PAYABLE|AMOUNT|AMT|CHARGED|PAID|INCL|IN[CA]LUDED|DUE|RM|MYR))"
+        r"|" + _TOTAL + r"\s*(?:GST|VAT|SST|TAX)"
+    ),
+    "not_tax": re.compile(r"INVOICE|INVO|SUMMARY|SUMMAY|CODE|REG|\bID\b|\bNO\b|NUMBER|\bTIN\b|EXEMPT|FREE"),
+    "total": re.compile(_TOTAL + r"|JUMLAH|AMOUNTDUE|AMTDUE|BALANCEDUE|PAYABLE|GRANDT|MONTANT|SUMME|BETRAG|TOTALE"),
+    "total_tax": re.compile(_TOTAL + r"(" + _TAXWORD + r")"),
+    "tax_included": re.compile(r"IN[CA]L[UV]DE[SD]"),
+    "excluded": re.compile(r"EXC|EXOL|EXL|BEFORE|NETOF|WITHOUT|W/O|HT\b"),
+    "final": re.compile(r"GRAND|NETT|NET" + _TOTAL + r"|PAYABLE|DUE|ROUND|AFTER|FACTURE|TTC"),
+    "inclusive": re.compile(r"INC|WITH"),
+}
+_SUMMARY_RE = re.compile(r"SUMM?A?R?Y|SUMMAY|SUMNARY|ANALYSIS|BREAKDOWN")
+
+TOTAL_STRENGTH = {"final": 1.0, "inclusive": 0.95, "plain": 0.9, "other": 0.85}
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^A-Z0-9%!|@]", "", text.upper())
+
+
+def classify_label(label: str) -> tuple[str, float]:
+    """What a row's label says its amount is, and how strongly.
+
+    Kinds: `total`, `subtotal`, `net` (a total before tax), `tax`, `payment`,
+    `change`, `rounding`, `discount`, `qty` (counts, partial totals), `phone`,
+    `none` (no label: an item price or a stray number) and `other`.
+    """
+    upper = label.upper()
+    compact = _compact(label)
+    letters = re.sub(r"[^A-Z]", "", upper)
+    if len(letters) < 2:
+        return "none", 0.0
+    p = _PATTERNS
+    if p["phone"].search(upper):
+        return "phone", 1.0
+    if p["change"].search(compact):
+        return "change", 1.0
+    has_total = bool(p["total"].search(compact))
+    if p["payment"].search(compact) and not (has_total and re.search(r"PAYABLE|DUE", compact)):
+        return "payment", 1.0
+    if p["discount"].search(compact) or p["less"].search(upper):
+        return "discount", 1.0
+    if p["subtotal"].search(compact):
+        return "subtotal", 1.0
+    if p["rounding"].search(compact) and not has_total:
+        return "rounding", 1.0
+    if p["qty"].search(compact) or p["qty_words"].search(upper):
+        return "qty", 1.0
+    has_tax = bool(p["tax"].search(upper))
+    if has_tax and not re.search(_TOTAL + r"|GRANDT|JUMLAH", compact):
+        # "GST payable (6%)" is tax; "Amount due incl. VAT" is the total.
+        inclusive = re.search(r"(INCL|INC|INCLUSIVE|INCLUDING|WITH)(OF)?(" + _TAXWORD + ")", compact)
+        if inclusive and not re.search(r"%|@", compact):
+            # "Price inclusive of GST 71.00" is an amount with tax in it, not the tax.
+            return ("total", TOTAL_STRENGTH["other"]) if re.search(r"DUE|PAYABLE|AMOUNT|AMT", compact) else ("other", 0.0)
+        if p["not_tax"].search(upper) or p["not_tax"].search(compact):
+            return "other", 0.0
+        return "tax", 1.0
+    if has_total:
+        if p["total_tax"].search(compact) or (has_tax and p["tax_included"].search(compact)):
+            return "tax", 0.95
+        if p["excluded"].search(compact):
+            return "net", 0.9
+        if p["final"].search(compact):
+            return "total", TOTAL_STRENGTH["final"]
+        if p["inclusive"].search(compact):
+            return "total", TOTAL_STRENGTH["inclusive"]
+        rest = re.sub(_TOTAL, "", compact)
+        rest = re.sub(r"RM|MYR|USD|\$|:|[0-9]", "", rest)
+        return "total", TOTAL_STRENGTH["plain"] if len(rest) <= 2 else TOTAL_STRENGTH["other"]
+    return "other", 0.0
+
+
+# --- rows analysed ----------------------------------------------------------------
+
+_DATE_WORD_RE = re.compile(r"DATE|TARIKH|FECHA|DATUM|\bDT\b|\bDD\b|BIZDATE|ISSUED")
+_TIME_RE = re.compile(r"\d{1,2}:\d{2}")
+_ADDRESS_RE = re.compile(
+    r"JALAN|JLN|\bLOT\b|\bNO\.?\s?\d|TAMAN|\bTMN\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|\bAVE\b|FLOOR|LEVEL|BLOCK|BLK|"
+    r"KAWASAN|BANDAR|SEKSYEN|LORONG|PERSIARAN|SUITE|UNIT|BUILDING|PLAZA|\b\d{5}\b|\b\d{4}\s(?:[A-Z]{2,})"
+)
+
+
+@dataclass
+class _Line:
+    index: int
+    text: str
+    confidence: float
+    amounts: list[Amount]
+    label: str
+    kind: str
+    strength: float
+    summary: bool = False
+
+    def last(self) -> Amount | None:
+        return self.amounts[-1] if self.amounts else None
+
+
+def _analyse(rows: Sequence[Row]) -> list[_Line]:
+    lines: list[_Line] = []
+    in_summary = False
+    for index, row in enumerate(rows):
+        text = row.text
+        amounts = find_amounts(text)
+        label = text
+        for amount in reversed(amounts):
+            label = label[: amount.start] + " " + label[amount.end :]
+        kind, strength = classify_label(label)
+        if _SUMMARY_RE.search(_compact(label)) and (kind in ("other", "tax", "none") or not amounts):
+            in_summary = True
+        elif in_summary and not amounts and len(re.sub(r"[^A-Z]", "", label.upper())) > 12:
+            in_summary = False  # free text after the summary table ends it
+        lines.append(_Line(index, text, row.confidence, amounts, label, kind, strength, in_summary))
+    return lines
+
+
+# --- fields ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    value: float
+    line: _Line
+    score: float
+    confidence: float
+    checks: list[str] = field(default_factory=list)
+
+
+def _near(a: float, b: float, tolerance: float = CENT) -> bool:
+    return abs(a - b) <= tolerance
+
+
+def _amount_candidates(lines: list[_Line], kind: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for position, line in enumerate(lines):
+        if line.kind != kind or line.summary:
+            continue
+        amount = line.last()
+        strength = line.strength
+        if amount is None:
+            # The amount on the next row, alone: "TOTAL" above "30.30".
+            nxt = lines[position + 1] if position + 1 < len(lines) else None
+            if nxt is None or nxt.kind != "none" or len(nxt.amounts) != 1:
+                continue
+            amount, strength = nxt.amounts[0], strength * 0.85
+        if len(line.amounts) >= 3:
+            strength -= 0.2
+        value = abs(amount.value)
+        out.append(_Candidate(value, line, strength, line.confidence * strength))
+    return out
+
+
+@dataclass
+class _Money:
+    total: _Candidate | None
+    subtotal: _Candidate | None
+    tax: _Candidate | None
+    warnings: list[str]
+    competing: bool
+
+
+def _payments(lines: list[_Line], kind: str) -> list[float]:
+    return [abs(line.last().value) for line in lines if line.kind == kind and not line.summary and line.last() is not None]
+
+
+def _items_sum(lines: list[_Line], first_total_index: int) -> float | None:
+    """The sum of the rightmost amounts of unlabelled rows above the first total-like row."""
+    values: list[float] = []
+    for line in lines[:first_total_index]:
+        if line.summary or not line.amounts:
+            continue
+        if line.kind in ("none", "other"):
+            values.append(line.amounts[-1].value)
+        elif line.kind == "discount":
+            values.append(-abs(line.amounts[-1].value))
+    return round(sum(values), 2) if len(values) >= 1 else None
+
+
+def _summary_tax(lines: list[_Line]) -> tuple[float | None, float | None, float]:
+    """(net, tax, confidence) from a tax summary table: its Total row, else the sum of its rate rows."""
+    rows = [line for line in lines if line.summary and len(line.amounts) >= 2]
+    if not rows:
+        return None, None, 0.0
+    totals = [line for line in rows if re.search(_TOTAL, _compact(line.label))]
+    if totals:
+        line = totals[-1]
+        return abs(line.amounts[-2].value), abs(line.amounts[-1].value), line.confidence
+    net = sum(abs(line.amounts[-2].value) for line in rows)
+    tax = sum(abs(line.amounts[-1].value) for line in rows)
+    return round(net, 2), round(tax, 2), min(line.confidence for line in rows)
+
+
+def _money(lines: list[_Line]) -> _Money:
+    warnings: list[str] = []
+    totals = _amount_candidates(lines, "total")
+    subtotals = _amount_candidates(lines, "subtotal") or _amount_candidates(lines, "net")
+    nets = _amount_candidates(lines, "net")
+    taxes = _amount_candidates(lines, "tax")
+    cash = _payments(lines, "payment")
+    change = _payments(lines, "change")
+    roundings = [line.last().value for line in lines if line.kind == "rounding" and line.last() is not None and not line.summary]
+    rounding = roundings[-1] if roundings else 0.0
+    has_discount = any(line.kind == "discount" and line.amounts and line.last().value != 0 for line in lines)
+    summary_net, summary_tax, summary_conf = _summary_tax(lines)
+
+    if not taxes and summary_tax is not None and summary_tax >= 0:
+        anchor = next(line for line in lines if line.summary)
+        taxes = [_Candidate(summary_tax, anchor, 0.8, summary_conf * 0.8)]
+
+    rounding_rows = [line.index for line in lines if line.kind == "rounding"]
+    pre_tax = [c.value for c in subtotals + nets]
+    for candidate in totals:
+        value = candidate.value
+        if value <= 0:
+            candidate.score -= 0.5
+            continue
+        if rounding_rows and candidate.line.index > rounding_rows[0]:
+            candidate.score += 0.08
+        if any(paid > value and _near(paid - value, given) for paid in cash for given in change):
+            candidate.score += 0.15
+            candidate.checks.append("cash - total = change")
+        elif any(_near(paid, value) for paid in cash):
+            candidate.score += 0.05
+            candidate.checks.append("paid = total")
+        if any(_near(s + t.value + rounding, value) or _near(s + t.value, value) for s in pre_tax for t in taxes):
+            candidate.score += 0.1
+            candidate.checks.append("subtotal + tax = total")
+        if summary_net is not None and summary_tax is not None and _near(summary_net + summary_tax, value, 0.05):
+            candidate.score += 0.03
+            candidate.checks.append("tax summary adds up")
+
+    total: _Candidate | None = None
+    competing = False
+    if totals:
+        ranked = sorted(totals, key=lambda c: (c.score, c.line.index), reverse=True)
+        total = ranked[0]
+        rivals = [c for c in ranked[1:] if not _near(c.value, total.value) and c.score > total.score - 0.05]
+        competing = bool(rivals)
+        if total.score <= 0.3:
+            total = None
+
+    subtotal = None
+    if subtotals:
+        subtotal = subtotals[0]
+        if total is not None:
+            for candidate in subtotals:
+                if any(_near(candidate.value + t.value + rounding, total.value, ROUNDING_STEP) for t in taxes) or _near(candidate.value, total.value, ROUNDING_STEP):
+                    subtotal = candidate
+                    break
+
+    tax = None
+    if taxes:
+        ordered = sorted(taxes, key=lambda c: (c.value == 0, -c.score, c.line.index))
+        tax = ordered[0]
+        if total is not None:
+            sums = [c.value for c in subtotals + nets] + ([summary_net] if summary_net is not None else [])
+            for candidate in ordered:
+                if any(_near(s + candidate.value + rounding, total.value, ROUNDING_STEP) for s in sums):
+                    tax = candidate
+                    tax.checks.append("subtotal + tax = total")
+                    break
+
+    # Checks and contradictions.
+    if total is not None:
+        if tax is not None and tax.value >= total.value > 0:
+            warnings.append("tax is not less than the total")
+            tax.confidence *= 0.5
+            tax.checks.append("contradiction")
+        if subtotal is not None:
+            inclusive = _near(subtotal.value, total.value, ROUNDING_STEP)
+            added = tax is not None and _near(subtotal.value + tax.value + rounding, total.value, ROUNDING_STEP)
+            if inclusive or added:
+                subtotal.checks.append("consistent with total")
+            elif subtotal.value > total.value + ROUNDING_STEP and not has_discount:
+                warnings.append("subtotal is more than the total")
+                subtotal.checks.append("contradiction")
+                total.checks.append("contradiction")
+            elif tax is not None and not has_discount and subtotal.value < total.value:
+                warnings.append("subtotal + tax does not equal the total")
+                total.checks.append("contradiction")
+        if cash and change and not any("change" in c for c in total.checks):
+            paid, given = max(cash), change[-1]
+            if paid >= total.value and not _near(paid - total.value, given, ROUNDING_STEP) and given > 0:
+                warnings.append("cash - total does not equal the change")
+                total.checks.append("contradiction")
+        first_index = min(c.line.index for c in totals + subtotals + nets + taxes) if (totals + subtotals + nets + taxes) else len(lines)
+        items = _items_sum(lines, first_index)
+        if items is not None and items > 0:
+            if _near(items, total.value, CENT) or (subtotal is not None and _near(items, subtotal.value, CENT)):
+                total.checks.append("items add up")
+        if competing:
+            warnings.append("several different totals on the receipt")
+    return _Money(total, subtotal, tax, warnings, competing)
+
+
+def _confidence(candidate: _Candidate, competing: bool = False) -> float:
+    confidence = candidate.confidence * 0.85
+    for check in candidate.checks:
+        if check == "contradiction":
+            confidence *= 0.6
+        else:
+            confidence = 1 - (1 - confidence) * 0.6
+    if competing:
+        confidence *= 0.8
+    return max(0.0, min(1.0, confidence))
+
+
+def _amount_field(candidate: _Candidate | None, competing: bool = False) -> Field | None:
+    if candidate is None:
+        return None
+    checks = [c for c in candidate.checks if c != "contradiction"]
+    reason = "; ".join(dict.fromkeys(checks))
+    if "contradiction" in candidate.checks:
+        reason = ("does not add up; " + reason).rstrip("; ")
+    return Field(
+        round(candidate.value, 2),
+        round(_confidence(candidate, competing), 4),
+        SOURCE_LOCAL,
+        valid="contradiction" not in candidate.checks,
+        reason=reason,
+    )
+
+
+def _date_field(lines: list[_Line], order: str, today: date | None) -> Field | None:
+    scored: list[tuple[float, str, float]] = []
+    for line in lines:
+        matches = find_dates(line.text, order, today)
+        if not matches:
+            continue
+        upper = line.text.upper()
+        bonus = 0.0
+        if _DATE_WORD_RE.search(upper):
+            bonus += 0.15
+        if _TIME_RE.search(upper):
+            bonus += 0.1
+        if _ADDRESS_RE.search(upper) and not bonus:
+            bonus -= 0.3
+        for match in matches:
+            scored.append((match.strength + bonus, match.iso, match.strength * line.confidence))
+    if not scored:
+        return None
+    votes: dict[str, float] = {}
+    for score, iso, _ in scored:
+        votes[iso] = votes.get(iso, 0.0) + score
+    ranked = sorted(range(len(scored)), key=lambda i: (scored[i][0] + 0.1 * (votes[scored[i][1]] - scored[i][0]), -i))
+    best_score, best_iso, base = scored[ranked[-1]]
+    confidence = base * (0.95 if best_score >= 1.0 else 0.85)
+    others = {iso for _, iso, _ in scored if iso != best_iso}
+    agreeing = sum(1 for _, iso, _ in scored if iso == best_iso)
+    reasons = []
+    if agreeing > 1:
+        confidence = 1 - (1 - confidence) * 0.7
+        reasons.append(f"printed {agreeing} times")
+    if others:
+        confidence *= 0.9
+        reasons.append("other dates on the receipt")
+    return Field(best_iso, round(min(confidence, 1.0), 4), SOURCE_LOCAL, True, "; ".join(reasons))
+
+
+# --- vendor -------------------------------------------------------------------------------
+
+_REG_NUMBER_RE = re.compile(r"\(\s*[A-Z0-9.:\s]*\d{4,}[A-Z0-9.\-\s]*\)|\b(?:CO\.?\s?REG|ROC|BRN|SSM)\b.*$", re.I)
+_COMPANY_RE = re.compile(
+    r"SDN|BHD|BND\b|S/B|PTE|LTD|LIMITED|\bINC\b|\bLLC\b|CORP|\bCO\b\.?|COMPANY|ENTERPRISE|TRADING|RESTAURANT|RESTORAN|"
+    r"CAFE|KAFE|MART|STORE|SHOP|KEDAI|PHARMACY|FARMASI|BAKER|HARDWARE|STATIONERY|SUPERMARKET|MINIMARKET|HOTEL|PIZZA|"
+    r"BOOK|FOOD|RESOURCES|INDUSTRIES|HOLDINGS|GROUP|SERVICES|PHARMA|BISTRO|KITCHEN|BAR\b|PUB\b|BAKERY|MARKET|PASARAYA|"
+    r"SYARIKAT|PERNIAGAAN|ENTERPRIS",
+    re.I,
+)
+_LEGAL_RE = re.compile(r"SDN|BHD|BND\b|S/B|PTE|LTD|LIMITED|\bINC\b|\bLLC\b|CORP|\bCO\b\.?|COMPANY|GMBH|\bS\.?A\b|\bPLC\b", re.I)
+_SUFFIX_ONLY_RE = re.compile(r"^[\s(]*(CO\.?|COMPANY)?\s*(\(\s*M\s*\))?\s*(SDN\.?\s*BHD\.?|BHD\.?|S/B|PTE\.?\s*LTD\.?|LTD\.?|LIMITED|INC\.?)\s*[).]*$", re.I)
+_NOT_VENDOR_RE = re.compile(
+    r"INVOICE|RECEIPT|RECIEPT|\bBILL\b|CASH|CASHIER|\bTEL\b|\bFAX\b|PHONE|GST|\bVAT\b|\bTAX\b|\bREG\b|\bNO\s?[.:]|DATE|TIME|"
+    r"WWW|HTTP|\.COM|@|WELCOME|THANK|FORMERLY|LICENSEE|OWNED|HOURS|TABLE|MEMBER|ORDER|SERVER|SLIP|TRANS|COPY|"
+    r"OPERATOR|COUNTER|POS\b|TERMINAL|STAFF|CUSTOMER|DUPLICATE|REPRINT|ADDRESS|EMAIL|E-MAIL|OPEN|CLOSED",
+    re.I,
+)
+
+
+def _clean_vendor(text: str) -> str:
+    text = _REG_NUMBER_RE.sub(" ", text)
+    # OCR digits inside words are letters: "C0." -> "CO.", "Dakga1bi" -> "Dakgalbi", "D.1.Y." -> "D.I.Y.".
+    text = re.sub(r"(?<=[A-Za-z])0|0(?=[A-Za-z]{2})", "O", text)
+    text = re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)
+    text = re.sub(r"(?<=[A-Z]\.)1(?=\.)|(?<=[A-Z])1(?=[A-Z])", "I", text)
+    return re.sub(r"\s+", " ", text).strip(" -,:;*#")
+
+
+def _vendor_field(lines: list[_Line], rows: Sequence[Row]) -> Field | None:
+    limit = max(6, min(12, len(lines) // 3))
+    heights = sorted(row.height for row in rows if row.height)
+    median_height = heights[len(heights) // 2] if heights else 0.0
+    candidates: list[tuple[float, int, str, float]] = []
+    rank = 0
+    for position, line in enumerate(lines[:limit]):
+        if line.amounts or find_dates(line.text):
+            if position > 2:
+                break  # the header is over once prices or dates start
+            continue
+        text = _clean_vendor(line.text)
+        letters = re.sub(r"[^A-Za-z]", "", text)
+        if len(letters) < 3 or len(letters) < 0.5 * len(text.replace(" ", "")):
+            continue
+        if _NOT_VENDOR_RE.search(text) or _ADDRESS_RE.search(text.upper()):
+            continue
+        if _SUFFIX_ONLY_RE.match(text):
+            if candidates and candidates[-1][1] == position - 1:
+                score, index, previous, conf = candidates[-1]
+                candidates[-1] = (score + 0.4, position, f"{previous} {text}", min(conf, line.confidence))
+            continue
+        score = 1.0 - 0.1 * rank
+        if _LEGAL_RE.search(text):
+            score += 0.6
+        elif _COMPANY_RE.search(text):
+            score += 0.2
+        if median_height and rows[position].height > 1.25 * median_height:
+            score += 0.2
+        candidates.append((score, position, text, line.confidence))
+        rank += 1
+    if not candidates:
+        return None
+    score, _, text, confidence = max(candidates, key=lambda c: (c[0], -c[1]))
+    value = confidence * min(0.95, 0.45 + 0.35 * score)
+    reason = "company name" if _COMPANY_RE.search(text) else "first line of the header"
+    return Field(text, round(value, 4), SOURCE_LOCAL, True, reason)
+
+
+def _currency_field(lines: list[_Line], total: _Candidate | None, default: str) -> Field | None:
+    votes: dict[str, float] = {}
+    for line in lines:
+        weight = 2.0 if total is not None and line is total.line else 1.0
+        for amount in line.amounts:
+            if amount.currency:
+                for match in find_currencies(f"{amount.currency}0", default):  # "K" counts as kina before a digit
+                    votes[match.code] = votes.get(match.code, 0.0) + weight * match.strength
+        for match in find_currencies(line.label, default):
+            if match.code == "PGK" and match.strength < 1.0:
+                continue  # a bare K in a label is a letter, not kina
+            votes[match.code] = votes.get(match.code, 0.0) + 0.5 * weight * match.strength
+    if votes:
+        code, weight = max(votes.items(), key=lambda kv: kv[1])
+        share = weight / sum(votes.values())
+        confidence = min(0.95, 0.6 + 0.1 * weight) * share
+        if code == "USD" and default not in ("", "USD"):
+            confidence *= 0.7  # "$" on a receipt from a non-dollar locale
+        return Field(code, round(confidence, 4), SOURCE_LOCAL, True, "printed on the receipt")
+    if default:
+        return Field(default, 0.5, SOURCE_LOCAL, True, "none printed: the default from settings")
+    return None
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+def _as_rows(lines: Sequence[Row | str]) -> list[Row]:
+    rows: list[Row] = []
+    for line in lines:
+        row = Row.from_text(line) if isinstance(line, str) else line
+        if row.text.strip():
+            rows.append(row)
+    return rows
+
+
+def extract_receipt(
+    lines: Sequence[Row | str],
+    settings: ReceiptSettings | None = None,
+    today: date | None = None,
+) -> ReceiptRecord:
+    """The receipt record read from its rows (top to bottom), with a confidence per field.
+
+    `lines` are `Row`s from `receipt_lines.build_rows`, or plain strings (read
+    with full OCR confidence). Never invents a value: a field not found is
+    left out, and text that is not a receipt gives status `no_receipt`.
+    """
+    settings = settings or ReceiptSettings()
+    rows = _as_rows(lines)
+    texts = tuple(row.text for row in rows)
+    if not rows:
+        return ReceiptRecord(status=STATUS_NO_RECEIPT, reason="no text found", lines=texts)
+    analysed = _analyse(rows)
+    money = _money(analysed)
+    has_amounts = any(line.amounts for line in analysed)
+    keywords = any(line.kind in ("total", "subtotal", "tax", "payment", "change", "net") for line in analysed)
+    if not has_amounts or (money.total is None and not keywords):
+        return ReceiptRecord(
+            status=STATUS_NO_RECEIPT,
+            reason="no receipt found: no amounts or totals in the text",
+            lines=texts,
+        )
+    fields: dict[str, Field] = {}
+    vendor = _vendor_field(analysed, rows)
+    found_date = _date_field(analysed, settings.date_order, today)
+    for name, value in (
+        ("vendor", vendor),
+        ("date", found_date),
+        ("total", _amount_field(money.total, money.competing)),
+        ("tax", _amount_field(money.tax)),
+        ("subtotal", _amount_field(money.subtotal)),
+        ("currency", _currency_field(analysed, money.total, settings.currency)),
+    ):
+        if value is not None:
+            fields[name] = value
+    missing = [name for name in ("total", "date", "vendor") if name not in fields]
+    status = STATUS_INCOMPLETE if missing else STATUS_OK
+    reason = f"missing: {', '.join(missing)}" if missing else ""
+    if money.warnings:
+        reason = "; ".join(filter(None, [reason, *money.warnings]))
+    return ReceiptRecord(fields=fields, status=status, reason=reason, lines=texts, warnings=tuple(money.warnings))
