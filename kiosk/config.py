@@ -3,14 +3,20 @@
 The file is found in this order: `--config PATH`, the `KIOSK_CONFIG`
 environment variable, then the OS config folder (`settings_path()`). A missing
 default file means first run: defaults apply. Secrets live in `kiosk.secrets`.
+
+The file carries `schema = SCHEMA_VERSION`; an older file is migrated on load
+(`MIGRATIONS`), a newer one (after a rollback) is read leniently.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
 import socket
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,8 @@ from typing import Any
 import tomli_w
 
 from kiosk.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "scan-kiosk"
 ENGINES = ("onnx", "paddle")
@@ -330,25 +338,104 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     return value
 
 
+SCHEMA_VERSION = 1
+"""Version of the settings file layout this release writes; a file without `schema` is version 0."""
+SCHEMA_KEY = "schema"
+
+
+def _schema_of(data: dict[str, Any]) -> int:
+    version = data.get(SCHEMA_KEY, 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        shown = repr(version) if isinstance(version, int) else type(version).__name__
+        raise ConfigError(
+            f"settings {SCHEMA_KEY} must be an integer 0 or more (this release writes {SCHEMA_VERSION}), not {shown}"
+        )
+    return version
+
+
+def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 0 (no `schema` key, every file before schemas) has the same layout as 1."""
+    return {**data, SCHEMA_KEY: 1}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
+"""`MIGRATIONS[n]` turns a version-n settings dict into version n + 1.
+
+When a release renames, moves or removes a setting, it bumps `SCHEMA_VERSION`
+and adds one entry here, e.g. `MIGRATIONS[1]` moving `[ocr] old` to `[ocr] new`;
+earlier entries never change, so a file from any older release still loads.
+A step gets its own deep copy and may change it in place; it returns the new dict.
+"""
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """The settings dict brought up to `SCHEMA_VERSION`, without touching `data`.
+
+    A file newer than this release is returned as a copy, unchanged: it cannot
+    be migrated down, so `settings_from_dict` reads it leniently instead.
+    """
+    version = _schema_of(data)
+    result = copy.deepcopy(data)
+    for step in range(version, SCHEMA_VERSION):
+        # Stamped here too, so a step that forgets cannot mislabel the result.
+        result = {**MIGRATIONS[step](result), SCHEMA_KEY: step + 1}
+    return result
+
+
+def _reject_secret(section_name: str, key: str) -> None:
+    if _looks_secret(key):
+        raise ConfigError(
+            f"[{section_name}] {key}: secrets do not belong in the settings file; "
+            "store them with `kiosk secret set NAME`"
+        )
+
+
 def settings_from_dict(data: dict[str, Any]) -> Settings:
+    """Settings from a parsed file: migrated, then checked.
+
+    In a file of this release's schema an unknown section or key is an error (a
+    typo). In a newer file (this release was rolled back to) they are settings
+    this release does not know: ignored, with one warning naming them, never
+    their values. A secret-looking key is an error in every version.
+    """
+    data = migrate(data)
+    version = data.pop(SCHEMA_KEY)
+    strict = version <= SCHEMA_VERSION
+    ignored: list[str] = []
     settings = Settings()
     known = {f.name for f in fields(Settings)}
     for section_name, values in data.items():
         if section_name not in known:
-            raise ConfigError(f"unknown settings section [{section_name}]")
+            if strict:
+                raise ConfigError(f"unknown settings section [{section_name}]")
+            for key in values if isinstance(values, dict) else ():
+                _reject_secret(section_name, key)
+            ignored.append(f"[{section_name}]")
+            continue
         if not isinstance(values, dict):
             raise ConfigError(f"[{section_name}] must be a table")
         section = getattr(settings, section_name)
         section_keys = {f.name for f in fields(section)}
         for key, value in values.items():
-            if _looks_secret(key):
-                raise ConfigError(
-                    f"[{section_name}] {key}: secrets do not belong in the settings file; "
-                    "store them with `kiosk secret set NAME`"
-                )
+            _reject_secret(section_name, key)
             if key not in section_keys:
-                raise ConfigError(f"unknown setting [{section_name}] {key}")
-            setattr(section, key, _coerce(section_name, key, value, getattr(section, key)))
+                if strict:
+                    raise ConfigError(f"unknown setting [{section_name}] {key}")
+                ignored.append(f"[{section_name}] {key}")
+                continue
+            default = getattr(section, key)
+            if not strict and default and isinstance(default, dict) and isinstance(value, dict):
+                # A fixed mapping (e.g. [odoo.expense_fields]) may gain keys in a newer release too.
+                ignored += [f"[{section_name}.{key}] {name}" for name in value if name not in default]
+                value = {name: item for name, item in value.items() if name in default}
+            setattr(section, key, _coerce(section_name, key, value, default))
+    if ignored:
+        log.warning(
+            "settings file is schema %d, newer than this release's %d; ignoring settings it does not know: %s",
+            version,
+            SCHEMA_VERSION,
+            ", ".join(ignored),
+        )
     settings.validate()
     return settings
 
@@ -379,7 +466,7 @@ def save_settings(settings: Settings, explicit: str | os.PathLike[str] | None = 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as handle:
-        tomli_w.dump(settings.to_dict(), handle)
+        tomli_w.dump({SCHEMA_KEY: SCHEMA_VERSION, **settings.to_dict()}, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)

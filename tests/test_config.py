@@ -1,11 +1,13 @@
 """Settings come from one TOML file; secrets never do."""
 
+import logging
 import os
 import stat
 
 import pytest
 
-from kiosk.config import Settings, load_settings, save_settings, settings_path
+import kiosk.config
+from kiosk.config import SCHEMA_VERSION, Settings, load_settings, migrate, save_settings, settings_path
 from kiosk.errors import ConfigError, SecretError
 from kiosk.secrets import delete_secret, get_secret, secret_source, set_secret
 
@@ -34,6 +36,100 @@ def test_save_then_load_round_trips(tmp_path):
     path = save_settings(settings)
     assert path.exists()
     assert load_settings() == settings
+
+
+def test_saved_file_starts_with_its_schema_and_round_trips(tmp_path):
+    settings = Settings()
+    settings.kiosk.operator = "Aisha"
+    path = save_settings(settings, tmp_path / "settings.toml")
+    assert path.read_text().startswith(f"schema = {SCHEMA_VERSION}\n")
+    assert SCHEMA_VERSION == 1
+    assert load_settings(path) == settings
+
+
+def test_file_from_an_earlier_release_loads_its_values(tmp_path):
+    # As releases before schemas wrote it: no `schema` key (version 0).
+    path = tmp_path / "settings.toml"
+    path.write_text("[kiosk]\nid = 'counter-7'\n\n[ocr]\nengine = 'paddle'\nthreads = 2\n\n[ui]\nidle_seconds = 45\n")
+    settings = load_settings(path)
+    assert (settings.kiosk.id, settings.ocr.engine, settings.ocr.threads) == ("counter-7", "paddle", 2)
+    assert settings.ui.idle_seconds == 45
+    assert settings.receipt.date_order == "DMY"  # what the file leaves out keeps its default
+
+
+def test_file_from_a_newer_release_loads_what_this_one_knows(tmp_path, caplog):
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f"schema = {SCHEMA_VERSION + 1}\n\n"
+        "[kiosk]\nid = 'counter-9'\nbadge_holder = 'Jane Roe'\n\n"
+        "[ocr]\nengine = 'paddle'\n\n"
+        "[printer]\nqueue = 'lobby-hp'\n\n"
+        "[odoo.expense_fields]\namount = 'unit_amount'\nanalytic = 'analytic_distribution'\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="kiosk.config"):
+        settings = load_settings(path)
+    assert (settings.kiosk.id, settings.ocr.engine) == ("counter-9", "paddle")
+    assert settings.odoo.expense_fields["amount"] == "unit_amount"
+    assert "analytic" not in settings.odoo.expense_fields
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "badge_holder" in warnings[0] and "[printer]" in warnings[0] and "analytic" in warnings[0]
+    for value in ("Jane Roe", "lobby-hp", "analytic_distribution"):
+        assert value not in caplog.text
+
+
+def test_newer_file_still_refuses_secrets(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"schema = {SCHEMA_VERSION + 1}\n\n[printer]\napi_token = 'abc'\n")
+    with pytest.raises(ConfigError, match="secrets do not belong") as raised:
+        load_settings(path)
+    assert "abc" not in str(raised.value)
+
+
+def test_typo_in_a_current_file_is_still_an_error(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"schema = {SCHEMA_VERSION}\n\n[ocr]\nengnie = 'paddle'\n")
+    with pytest.raises(ConfigError, match=r"unknown setting \[ocr\] engnie"):
+        load_settings(path)
+    path.write_text(f"schema = {SCHEMA_VERSION}\n\n[orc]\nengine = 'paddle'\n")
+    with pytest.raises(ConfigError, match=r"unknown settings section \[orc\]"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize("value", ["'1'", "-1", "1.5", "true", "{ v = 1 }"])
+def test_bad_schema_is_named(tmp_path, value):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"schema = {value}\n\n[kiosk]\nid = 'x'\n")
+    with pytest.raises(ConfigError, match="settings schema must be an integer 0 or more"):
+        load_settings(path)
+
+
+def test_migrations_chain_up_to_the_current_schema(tmp_path, monkeypatch):
+    def rename_threads(data):
+        data["ocr"]["threads"] = data["ocr"].pop("workers")
+        return data
+
+    # Pretend release 2 renamed [ocr] workers (version 1) to [ocr] threads.
+    monkeypatch.setattr(kiosk.config, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(kiosk.config.MIGRATIONS, 1, rename_threads)
+    path = tmp_path / "settings.toml"
+    path.write_text("schema = 1\n\n[ocr]\nworkers = 3\n")
+    assert load_settings(path).ocr.threads == 3
+    # A file from before schemas goes through both steps.
+    path.write_text("[ocr]\nworkers = 4\n")
+    assert load_settings(path).ocr.threads == 4
+    # A file written by release 2 is not migrated again.
+    path.write_text("schema = 2\n\n[ocr]\nthreads = 5\n")
+    assert load_settings(path).ocr.threads == 5
+
+
+def test_migrate_leaves_its_input_alone():
+    data = {"ocr": {"engine": "paddle"}}
+    migrated = migrate(data)
+    assert migrated == {"schema": SCHEMA_VERSION, "ocr": {"engine": "paddle"}}
+    assert data == {"ocr": {"engine": "paddle"}}
+    migrated["ocr"]["engine"] = "onnx"
+    assert data["ocr"]["engine"] == "paddle"
 
 
 @pytest.mark.parametrize(
