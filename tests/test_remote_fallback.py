@@ -344,3 +344,32 @@ def test_remote_robustness_settings_load_and_are_checked():
     for bad in ({"breaker_failures": 0}, {"breaker_cooldown": 0}, {"backoff": -1}, {"max_retry_wait": -1}):
         with pytest.raises(ConfigError, match=r"\[remote\]"):
             settings_from_dict({"remote": bad})
+
+
+def test_scan_receipt_prints_one_shape_and_one_local_read_with_or_without_the_service(service, configured, receipt_file, blank_file, capsys):
+    """`kiosk scan receipt --json`: the same keys and the same local read whether or not --fallback/--remote is given."""
+    def scan(*flags):
+        assert main(["scan", "receipt", str(receipt_file), "--json", *flags]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    local, fallback = scan(), scan("--fallback")
+    assert local["status"] == "ok" and local["via"] == "local"
+    assert fallback["via"] == "local" and service.posts() == []  # a good local read is not sent
+    remote = scan("--remote")
+    assert set(local) == set(fallback) == set(remote)
+    for key in ("vendor", "date", "total", "tax", "subtotal", "currency"):
+        assert fallback[key] == local[key]  # the same local read: straightened, at the same width
+    assert remote["via"] == "remote" and remote["total"]["value"] == 12.5
+
+
+def test_fallback_under_manual_policy_sends_nothing_and_says_how_to(service, tmp_path, monkeypatch, blank_file, capsys):
+    """The command line follows the app's policy: under `manual` only the operator (`--remote`) sends an image."""
+    config = write_config(tmp_path / "manual.toml", service.url, policy="manual")
+    monkeypatch.setenv("KIOSK_SECRET_OCR_TOKEN", TOKEN)
+    assert main(["--config", str(config), "scan", "passport", str(blank_file), "--fallback", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["status"] == "no_mrz" and out["via"] == "local" and "remote_error" not in out
+    assert service.posts() == [] and "--remote" in captured.err
+    assert main(["--config", str(config), "scan", "passport", str(blank_file), "--remote", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["via"] == "remote" and len(service.posts()) == 1

@@ -195,21 +195,20 @@ def run_self_test(engines: str | Sequence[str] | None = None, out: Any = None) -
 
 def _run_engine(name: str, folder: Path, expected: dict[str, Any]) -> tuple[str, bool]:
     """One engine's part of the summary line, and whether it passed."""
-    from kiosk.ocr.engine.engines import create_engine
-    from kiosk.ocr.mrz.read import MrzReader
-    from kiosk.ocr.receipt.read import ReceiptReader
+    from kiosk.config import Settings
+    from kiosk.scan.models import ScanModels
 
     loading = time.perf_counter()
+    models = ScanModels(Settings(), engine=name, live=False)
     try:
-        engine = create_engine(name)
-        passport_reader = MrzReader(engine)
+        passport_reader = models.reader("passport")
     except Exception as exc:
         return f"engine {name} failed to load: {_one_line(exc)}", False
     results = [f"engine {name} loaded {time.perf_counter() - loading:.2f} s"]
     passed = True
     for key, check, reader in (
         ("passport", _check_passport, passport_reader),
-        ("receipt", _check_receipt, ReceiptReader(engine)),
+        ("receipt", _check_receipt, models.reader("receipt")),
     ):
         try:
             text, good = check(reader, folder, expected[key])

@@ -31,7 +31,7 @@ from kiosk.records import SOURCE_EDITED, SOURCE_REMOTE, Field, PassportRecord, R
 from kiosk.ui.qt import emit
 from kiosk.ui import fields as logic
 from kiosk.ui import theme
-from kiosk.ui.workers import EVIDENCE_SIZE
+from kiosk.scan.evidence import EVIDENCE_SIZE
 from kiosk.ui.widgets import Badge, Button, Mark, label, restyle, set_role
 
 
