@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from kiosk.config import load_settings
-from kiosk.errors import KioskError, SecretError
+from kiosk.errors import KioskError
 
 COMMAND = "service"
 
@@ -28,43 +27,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kiosk.ocr.remote.client import RemoteError, RemoteNotConfigured, RemoteOcr, plain_http_to_another_host
-    from kiosk.secrets import get_secret, secret_source
+    """`kiosk.ocr.remote.check.check_service`, the Settings screen's "Test connection" too."""
+    from kiosk.ocr.remote.check import DOWN, NO_TOKEN, check_service
+    from kiosk.ocr.remote.client import RemoteNotConfigured
 
     settings = load_settings(args.config)
-    if not settings.remote.url:
+    check = check_service(settings)
+    if not check.url:
         raise RemoteNotConfigured("no OCR service configured: set [remote] url in the settings file (see `kiosk config path`)")
-    try:
-        token = get_secret("ocr_token")
-        token_source = secret_source("ocr_token")
-    except SecretError as exc:
-        token, token_source = None, f"unavailable ({exc})"
-    out: dict[str, Any] = {"url": settings.remote.url, "policy": settings.remote.policy, "token": token_source}
-    with RemoteOcr(settings.remote, token, receipt=settings.receipt) as client:
-        try:
-            health = client.health()
-        except RemoteError as exc:
-            if args.json:
-                print(json.dumps({**out, "up": False, "error": str(exc), "error_kind": exc.kind}), flush=True)
-            raise
-    out.update(health.to_json())
     if args.json:
-        print(json.dumps(out, ensure_ascii=False), flush=True)
-    else:
-        state = "up" if health.up else "DOWN"
-        print(f"{health.url}: {state} (status {health.status!r})")
-        print(f"  version  {health.version or 'unknown'}")
-        if health.service:
-            print(f"  service  {health.service}")
-        print(f"  latency  {health.latency * 1000:.0f} ms")
-        print(f"  token    {token_source}")
-        print(f"  policy   {settings.remote.policy}{' (the kiosk will not use it)' if settings.remote.policy == 'off' else ''}")
-        if plain_http_to_another_host(health.url):
-            print("  warning  plain HTTP to another host: the token and document images travel unencrypted; use https://")
-    if not health.up:
-        print(f"kiosk: error: the OCR service at {health.url} reports status {health.status!r}", file=sys.stderr)
+        print(json.dumps(check.to_json(), ensure_ascii=False), flush=True)
+    if check.health is None:
+        print(f"kiosk: error: {check.summary}", file=sys.stderr)
         return 1
-    if not token:
+    if not args.json:
+        state = "up" if check.health.up else "DOWN"
+        print(f"{check.health.url}: {state} (status {check.health.status!r})")
+        for line in check.details:
+            print(f"  {line}")
+    if check.problem == DOWN:
+        print(f"kiosk: error: {check.summary}", file=sys.stderr)
+        return 1
+    if check.problem == NO_TOKEN:
         print("kiosk: error: no OCR service token: store it with `kiosk secret set ocr_token`", file=sys.stderr)
         return 1
     return 0

@@ -10,9 +10,7 @@ from datetime import datetime, timezone
 
 from kiosk.config import Settings, load_settings
 from kiosk.sync.outbox import FAILED, PENDING, SENDING, STATES, OutboxStatus, open_outbox
-from kiosk.errors import SyncError
-from kiosk.sync.targets import create_target
-from kiosk.sync.targets.base import TransientError
+from kiosk.sync.check import check_target
 from kiosk.sync.worker import make_worker
 
 COMMAND = "sync"
@@ -121,20 +119,21 @@ def _print_status(status: OutboxStatus, settings: Settings, as_json: bool) -> No
 
 
 def _check(settings: Settings, as_json: bool) -> int:
-    target = create_target(settings)
-    kinds = frozenset({"passport", "receipt"}) if settings.sync.target == "odoo" else frozenset({"passport"})
-    try:
-        description = target.connect(kinds)
-        extra = target.describe_setup() if hasattr(target, "describe_setup") else {}
-    except TransientError as exc:
-        raise SyncError(f"{exc}: try again later") from None
-    finally:
-        target.close()
+    """`kiosk.sync.check.check_target`, the Settings screen's "Test connection" too, with the setup lists."""
+    check = check_target(settings, setup=True)
+    if not check.ok:
+        later = ": try again later" if check.retry_later else ""
+        print(f"kiosk: error: {check.summary}{later}", file=sys.stderr)
+        for line in check.details:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     if as_json:
-        print(json.dumps({"target": description, **extra}, ensure_ascii=False))
+        print(json.dumps({"target": check.summary, "checked": list(check.details), **check.setup}, ensure_ascii=False))
         return 0
-    print(f"ok: {description}")
-    for key, rows in extra.items():
+    print(f"ok: {check.summary}")
+    for line in check.details:
+        print(f"  {line}")
+    for key, rows in check.setup.items():
         print(f"{key}:")
         for row in rows:
             print("  " + "  ".join(str(v) for v in row.values()))
