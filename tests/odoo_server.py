@@ -40,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.sync.targets.countries import ALPHA3_TO_ALPHA2
+from kiosk.countries import ALPHA3_TO_ALPHA2
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS_CANDIDATES = (
@@ -96,7 +96,7 @@ class RpcError(Exception):
 def invalid_field(field_name: str, model: str) -> RpcError:
     message = f"Invalid field {field_name!r} on model {model!r}"
     tail = (
-        '  File "/tmp/sa4/odoo/odoo/models.py", line 6425, in _update_cache\n'
+        '  File "<odoo>/odoo/models.py", line 6425, in _update_cache\n'
         '    raise ValueError("Invalid field %r on model %r" % (e.args[0], self._name))\n'
         f"ValueError: {message}"
     )
@@ -136,7 +136,7 @@ def _bad_date(text: str) -> None:
 
 def access_denied() -> RpcError:
     tail = (
-        '  File "/tmp/sa4/odoo/odoo/addons/base/models/res_users.py", line 2329, in _check_credentials\n'
+        '  File "<odoo>/odoo/addons/base/models/res_users.py", line 2329, in _check_credentials\n'
         "    raise AccessDenied()\nodoo.exceptions.AccessDenied: Access Denied"
     )
     return RpcError("odoo.exceptions.AccessDenied", "Access Denied", tail)
