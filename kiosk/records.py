@@ -89,6 +89,29 @@ class Field:
         )
 
 
+SAME_AMOUNT = 0.005
+"""Two amounts closer than this (half a cent) are the same amount."""
+
+
+def same_value(a: Value, b: Value) -> bool:
+    """Whether two reads of a field say the same: the one comparison of read values (local, remote, merged).
+
+    Numbers (either side a float) are the same within `SAME_AMOUNT`, and a
+    number is never the same as text that is not a number, nor as None.
+    Anything else is compared as text, ignoring case and runs of white
+    space: " anna  maria" is "ANNA MARIA". Nothing more is ignored: an MRZ
+    filler `<` is a character, not a space, so a caller holding MRZ-style
+    text turns its fillers into spaces first. Callers check for None first:
+    as text, None is the word "None".
+    """
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) < SAME_AMOUNT  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    return " ".join(str(a).upper().split()) == " ".join(str(b).upper().split())
+
+
 @dataclass
 class Record:
     """What every record carries. Subclasses fix `kind` and `FIELDS`."""

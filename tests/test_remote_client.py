@@ -18,6 +18,7 @@ import pytest
 
 from kiosk.config import RemoteSettings
 from kiosk.errors import ImageError, RemoteError
+from kiosk.http_util import parse_retry_after
 from kiosk.ocr.remote.client import (
     MAX_UPLOAD_BYTES,
     CircuitBreaker,
@@ -33,7 +34,6 @@ from kiosk.ocr.remote.client import (
     RemoteTimeout,
     RemoteTlsError,
     RemoteUnreachable,
-    parse_retry_after,
     passport_from_answer,
     prepare_upload,
     receipt_from_answer,

@@ -24,17 +24,16 @@ products, to fill in `employee_id` and `product_id`) is read only when asked for
 from __future__ import annotations
 
 import copy
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from kiosk.config import Settings
-from kiosk.errors import KioskError, SecretError, SyncError
+from kiosk.errors import KioskError, SecretError
 from kiosk.secrets import get_secret
 from kiosk.sync.targets import create_target
-from kiosk.sync.targets.base import DeliveryError, Target, TransientError
+from kiosk.sync.targets.base import DeliveryError, TransientError
 
 __all__ = ["CHECK_TIMEOUT", "ConnectionCheck", "check_target", "target_kinds"]
 
@@ -121,7 +120,7 @@ def _check(settings: Settings, typed: str | None, setup: bool) -> ConnectionChec
         return _fail(what, f"store it with `kiosk secret set {secret_name}`")
 
     try:
-        target = _open(settings, secret_name, typed)
+        target = create_target(settings, typed)
     except KioskError as exc:  # SyncError: the target refuses these settings
         return _fail(str(exc))
     try:
@@ -194,46 +193,6 @@ def _probe_greenpay(settings: Settings, token: str) -> ConnectionCheck:
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _open(settings: Settings, secret_name: str, typed: str | None) -> Target:
-    """The target of `settings`, made by `create_target`; with `typed`, given that secret instead of the stored one.
-
-    A target reads its secret, by its module's `get_secret`, when it is made. For a typed secret
-    its own constructor runs with a lookup that answers `typed` for `secret_name`: the target is
-    made exactly as the worker makes it, nothing is stored, and nothing shared changes, so a
-    sync worker made meanwhile on another thread still gets the stored secret.
-    """
-    if typed is None:
-        return create_target(settings)
-    cls = _target_class(settings.sync.target)
-    used: list[str] = []
-
-    def lookup(name: str) -> str | None:
-        if name == secret_name:
-            used.append(name)
-            return typed
-        return get_secret(name)
-
-    init = cls.__init__
-    with_typed = types.FunctionType(init.__code__, {**init.__globals__, "get_secret": lookup}, init.__name__, init.__defaults__, init.__closure__)
-    with_typed.__kwdefaults__ = init.__kwdefaults__
-    target = cls.__new__(cls)
-    with_typed(target, settings)
-    if not used:
-        target.close()
-        raise SyncError(f"cannot test a typed {secret_name}: save it first, then test")
-    return target
-
-
-def _target_class(name: str) -> type:
-    if name == "odoo":
-        from kiosk.sync.targets.odoo import OdooTarget
-
-        return OdooTarget
-    from kiosk.sync.targets.greenpay import GreenPayTarget
-
-    return GreenPayTarget
 
 
 def _scrub(result: ConnectionCheck, secret: str | None) -> ConnectionCheck:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kiosk.countries import ICAO_SPECIAL, ISO_ALPHA3
+
 WEIGHTS = (7, 3, 1)
 MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
@@ -70,30 +72,14 @@ def check_holds(data: str, check: str, *, filler_when_empty: bool = False) -> bo
     return check_digit(data) == check
 
 
-# ISO 3166-1 alpha-3 (249 codes), then the codes ICAO 9303 part 3 adds: D
-# (Germany), the British nationality categories, United Nations, stateless and
-# refugee codes, EU laissez-passer, and the codes ICAO lists for other
-# entities. UTO is ICAO's fictional "Utopia" used on every specimen document;
-# it is accepted so specimens and training material read as valid.
-_ISO_3166_ALPHA3 = (
-    "ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AUS AUT AZE BDI BEL BEN BES BFA "
-    "BGD BGR BHR BHS BIH BLM BLR BLZ BMU BOL BRA BRB BRN BTN BVT BWA CAF CAN CCK CHE CHL CHN "
-    "CIV CMR COD COG COK COL COM CPV CRI CUB CUW CXR CYM CYP CZE DEU DJI DMA DNK DOM DZA ECU "
-    "EGY ERI ESH ESP EST ETH FIN FJI FLK FRA FRO FSM GAB GBR GEO GGY GHA GIB GIN GLP GMB GNB "
-    "GNQ GRC GRD GRL GTM GUF GUM GUY HKG HMD HND HRV HTI HUN IDN IMN IND IOT IRL IRN IRQ ISL "
-    "ISR ITA JAM JEY JOR JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO LBN LBR LBY LCA LIE LKA LSO "
-    "LTU LUX LVA MAC MAF MAR MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG MNP MOZ MRT MSR "
-    "MTQ MUS MWI MYS MYT NAM NCL NER NFK NGA NIC NIU NLD NOR NPL NRU NZL OMN PAK PAN PCN PER "
-    "PHL PLW PNG POL PRI PRK PRT PRY PSE PYF QAT REU ROU RUS RWA SAU SDN SEN SGP SGS SHN SJM "
-    "SLB SLE SLV SMR SOM SPM SRB SSD STP SUR SVK SVN SWE SWZ SXM SYC SYR TCA TCD TGO THA TJK "
-    "TKL TKM TLS TON TTO TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM "
-    "VUT WLF WSM YEM ZAF ZMB ZWE"
-)
-_ICAO_EXTRA = (
-    "D GBD GBN GBO GBS GBP UNO UNA UNK XXA XXB XXC XXX EUE "
-    "RKS XOM XPO XCC XES XBA XIM XDC UTO"
-)
-STATE_CODES = frozenset((_ISO_3166_ALPHA3 + " " + _ICAO_EXTRA).split())
+# The state codes: ISO 3166-1 alpha-3 (249 codes) and the codes ICAO 9303 part 3
+# adds for countries or none (D for Germany, the British nationality
+# categories, United Nations, stateless and refugee codes, EU laissez-passer),
+# both from `kiosk.countries`; then the codes only the MRZ reader needs: those
+# ICAO lists for other entities, and UTO, ICAO's fictional "Utopia" used on
+# every specimen document, accepted so specimens and training material read as valid.
+_ICAO_ONLY = "XOM XPO XCC XES XBA XIM XDC UTO"
+STATE_CODES = ISO_ALPHA3 | frozenset(ICAO_SPECIAL) | frozenset(_ICAO_ONLY.split())
 
 
 def is_state_code(field: str) -> bool:

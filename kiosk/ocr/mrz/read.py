@@ -25,7 +25,7 @@ from kiosk.errors import EngineError
 from kiosk.records import PassportRecord, Record
 from kiosk.status import rank
 from kiosk.ocr.engine.geometry import crop_quad, group_rows
-from kiosk.ocr.mrz.parse import MrzResult, parse_mrz
+from kiosk.ocr.mrz.parse import LINE_SHAPES, MrzResult, parse_mrz
 from kiosk.ocr.mrz.cells import (
     CELL_VOTE,
     MAX_DROPPED,
@@ -41,8 +41,7 @@ from kiosk.ocr.engine.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 log = logging.getLogger(__name__)
 
-LINE_WIDTHS = ((44, 2), (36, 2), (30, 3))
-FULL_WIDTHS = frozenset(w for w, _ in LINE_WIDTHS)
+FULL_WIDTHS = frozenset(w for w, _ in LINE_SHAPES)
 MAX_WIDTH_SLACK = 3
 NO_MRZ = "no MRZ found"
 UNREADABLE = "an MRZ is there but too small or blurred to read: hold the document closer and steady, or scan it at a higher resolution"
@@ -178,7 +177,7 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
     only when every check digit holds: any text parses as something.
     """
     best: MrzResult | None = None
-    for (width, count), ordered in product(LINE_WIDTHS, (rows, rows[::-1])):
+    for (width, count), ordered in product(LINE_SHAPES, (rows, rows[::-1])):
         for start in range(len(ordered) - count + 1):
             fitted = [fit_width(row, width) for row in ordered[start : start + count]]
             if any(f is None for f in fitted):
@@ -340,7 +339,7 @@ def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine
     """
     rows = list(rows)
     for i, anchor in enumerate(list(rows)):
-        width = next((w for w, _ in LINE_WIDTHS if abs(len(anchor.text) - w) <= MAX_WIDTH_SLACK), None)
+        width = next((w for w, _ in LINE_SHAPES if abs(len(anchor.text) - w) <= MAX_WIDTH_SLACK), None)
         if width is None:
             continue
         for j in (i - 1, i + 1):

@@ -29,7 +29,7 @@ import numpy as np
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.status import Status, rank
-from kiosk.records import SOURCE_EDITED, SOURCE_LOCAL, SOURCE_REMOTE, Field, Record
+from kiosk.records import SOURCE_EDITED, SOURCE_LOCAL, SOURCE_REMOTE, Field, Record, same_value
 
 __all__ = [
     "VIA_BOTH",
@@ -100,15 +100,6 @@ def _field_rank(item: Field) -> tuple[bool, bool, bool, float]:
     return item.source == SOURCE_EDITED, read and item.valid, read, item.confidence
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        try:
-            return abs(float(a) - float(b)) < 0.005
-        except (TypeError, ValueError):
-            return False
-    return " ".join(str(a).upper().split()) == " ".join(str(b).upper().split())
-
-
 def merge(local: Record | None, remote: Record | None) -> Record:
     """One record from a local and a remote read of the same document.
 
@@ -146,7 +137,7 @@ def merge(local: Record | None, remote: Record | None) -> Record:
         if (
             mine is not None and theirs is not None
             and mine.value is not None and theirs.value is not None
-            and not _same(mine.value, theirs.value)
+            and not same_value(mine.value, theirs.value)
             and chosen.source != SOURCE_EDITED
             and not chosen.reason
         ):

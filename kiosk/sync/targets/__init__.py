@@ -12,14 +12,14 @@ from kiosk.sync.targets.base import Target
 __all__ = ["create_target"]
 
 
-def create_target(settings: Settings) -> Target:
-    """The target named by `[sync] target`."""
+def create_target(settings: Settings, secret: str | None = None) -> Target:
+    """The target named by `[sync] target`; `secret` replaces the stored one (testing typed settings)."""
     if settings.sync.target == "odoo":
         from kiosk.sync.targets.odoo import OdooTarget
 
-        return OdooTarget(settings)
+        return OdooTarget(settings, secret)
     if settings.sync.target == "greenpay":
         from kiosk.sync.targets.greenpay import GreenPayTarget
 
-        return GreenPayTarget(settings)
+        return GreenPayTarget(settings, secret)
     raise SyncError("no sync target is set: set [sync] target to odoo or greenpay (records stay queued)")

@@ -67,14 +67,6 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a `Retry-After: <seconds>` header, or None."""
-    try:
-        return max(0.0, float(headers.get("Retry-After", "")))
-    except ValueError:
-        return None
-
-
 def redirect_error(service: str, status: int, headers: Mapping[str, str], setting: str) -> SyncError:
     """A redirect means the configured address is not the service's own (http -> https, a moved host)."""
     where = headers.get("Location", "elsewhere")

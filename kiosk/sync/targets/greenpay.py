@@ -15,10 +15,11 @@ import httpx
 
 from kiosk.config import Settings
 from kiosk.errors import SyncError
+from kiosk.http_util import error_detail, parse_retry_after
 from kiosk.records import PASSPORT_FIELDS, Record
 from kiosk.secrets import get_secret
 from kiosk.sync.outbox import Delivery
-from kiosk.sync.targets.base import PermanentError, TransientError, redirect_error, retry_after
+from kiosk.sync.targets.base import PermanentError, TransientError, redirect_error
 
 log = logging.getLogger("kiosk.sync")
 
@@ -27,30 +28,16 @@ RECORD_ATTRIBUTES = ("id", "kind", "kiosk_id", "operator", "created_at", "confir
 RETRY_STATUS = (408, 425, 429)
 
 
-
-def _server_message(response: httpx.Response) -> str:
-    """The reason a server gave (`error`, `detail` or `message` of a JSON body), never the whole body."""
-    try:
-        data = response.json()
-    except ValueError:
-        return ""
-    if isinstance(data, dict):
-        for key in ("error", "detail", "message"):
-            if data.get(key):
-                value = data[key]
-                return value if isinstance(value, str) else str(value)[:200]
-    return ""
-
-
 class GreenPayTarget:
     name = "greenpay"
     settle_seconds = 0.0  # the Idempotency-Key makes a resend safe even while the first request still runs
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, secret: str | None = None) -> None:
+        """`secret`: the token to use instead of the stored one (a connection test of typed settings)."""
         self.settings = settings.greenpay
         if not self.settings.url:
             raise SyncError("GreenPay is not set up: set [greenpay] url")
-        token = get_secret("greenpay_token")
+        token = secret or get_secret("greenpay_token")
         if not token:
             raise SyncError("no GreenPay token: store it with `kiosk secret set greenpay_token`")
         unknown = [v for v in self.settings.body_fields.values() if v not in PASSPORT_FIELDS and v not in RECORD_ATTRIBUTES]
@@ -107,12 +94,17 @@ class GreenPayTarget:
             return f"greenpay:{remote if remote is not None else record.id}"
         if 300 <= status < 400:
             raise redirect_error("GreenPay", status, response.headers, "[greenpay] url")
-        reason = _server_message(response)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        # Not cut here: the worker's redact() takes the record's personal data out of the whole text, then cuts.
+        reason = error_detail(answer, limit=None)
         detail = f": {reason}" if reason else ""
         if status in (401, 403):
             raise SyncError(f"GreenPay refused the token (HTTP {status}{detail}): check the greenpay_token secret")
         if status in (404, 405):
             raise SyncError(f"GreenPay has no {path} (HTTP {status}): check [greenpay] url and passports_path")
         if status in RETRY_STATUS or status >= 500:
-            raise TransientError(f"GreenPay answered HTTP {status}{detail}", retry_after(response.headers))
+            raise TransientError(f"GreenPay answered HTTP {status}{detail}", parse_retry_after(response.headers.get("Retry-After")))
         raise PermanentError(f"GreenPay rejected the record (HTTP {status}{detail})")

@@ -25,12 +25,13 @@ from typing import Any
 import httpx
 
 from kiosk.config import Settings
+from kiosk.countries import alpha2
 from kiosk.errors import SyncError
+from kiosk.http_util import parse_retry_after, sniff_image
 from kiosk.records import PassportRecord, ReceiptRecord
 from kiosk.secrets import get_secret
-from kiosk.sync.targets.countries import alpha2
 from kiosk.sync.outbox import Delivery
-from kiosk.sync.targets.base import PermanentError, TransientError, marker, redirect_error, retry_after
+from kiosk.sync.targets.base import PermanentError, TransientError, marker, redirect_error
 
 log = logging.getLogger("kiosk.sync")
 
@@ -42,18 +43,6 @@ TRANSIENT_ERRORS = (
     "odoo.exceptions.ConcurrencyError",
 )
 RETRY_STATUS = (408, 425, 429, 500, 502, 503, 504)
-
-
-
-def image_type(data: bytes) -> tuple[str, str]:
-    """(mimetype, file extension) from the image's first bytes."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return "application/octet-stream", "bin"
 
 
 class OdooRpc:
@@ -85,7 +74,9 @@ class OdooRpc:
         status = response.status_code
         if status in RETRY_STATUS or status >= 500:
             # 504: a proxy gave up waiting; Odoo behind it may still be working on the request.
-            raise TransientError(f"Odoo answered HTTP {status}", retry_after(response.headers), settle if status == 504 else 0.0)
+            raise TransientError(
+                f"Odoo answered HTTP {status}", parse_retry_after(response.headers.get("Retry-After")), settle if status == 504 else 0.0
+            )
         if 300 <= status < 400:
             raise redirect_error("Odoo", status, response.headers, "[odoo] url")
         if status in (404, 405):
@@ -131,13 +122,14 @@ class OdooTarget:
 
     name = "odoo"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, secret: str | None = None) -> None:
+        """`secret`: the password or API key to use instead of the stored one (a connection test of typed settings)."""
         self.settings = settings.odoo
         odoo = self.settings
         missing = [name for name in ("url", "database", "login") if not getattr(odoo, name)]
         if missing:
             raise SyncError(f"Odoo is not set up: set [odoo] {', '.join(missing)}")
-        secret = get_secret("odoo_secret")
+        secret = secret or get_secret("odoo_secret")
         if not secret:
             raise SyncError("no Odoo password or API key: store it with `kiosk secret set odoo_secret`")
         self._secret = secret
@@ -268,7 +260,8 @@ class OdooTarget:
             return None
         if "attachment_id" in delivery.progress:
             return delivery.progress["attachment_id"]
-        mimetype, ext = image_type(image)
+        kind = sniff_image(image)
+        mimetype, ext = (kind.mimetype, kind.extension) if kind else ("application/octet-stream", "bin")
         name = f"{prefix}-{delivery.record.id}.{ext}"
         if delivery.resume:
             found = self._first_id("ir.attachment", [["res_model", "=", model], ["res_id", "=", res_id], ["name", "=", name]])

@@ -1,12 +1,19 @@
-"""ICAO 9303 nationality codes (alpha-3) to ISO 3166-1 alpha-2, as Odoo's `res.country.code` holds them.
+"""Country codes: ISO 3166-1 alpha-3 with its alpha-2, and the codes ICAO 9303 adds that name a country or none.
 
 MRZ nationality and issuing-state fields carry ISO 3166-1 alpha-3 codes, plus a
 few codes ICAO adds: `D` for Germany (the `D<<` of German documents), the
 British variants (`GBD`, `GBN`, `GBO`, `GBP`, `GBS`), `RKS` for Kosovo, and
 codes with no country at all (UN documents, stateless persons, refugees).
+`alpha2()` turns any of them into the ISO alpha-2 code Odoo's
+`res.country.code` holds; the MRZ reader (`kiosk.ocr.mrz.icao`) builds its
+list of valid state codes from these tables plus the codes only it needs.
+
+Core module: `kiosk.ocr` and `kiosk.sync` both use it and may not import each other.
 """
 
 from __future__ import annotations
+
+__all__ = ["ALPHA3_TO_ALPHA2", "ICAO_SPECIAL", "ISO_ALPHA3", "alpha2"]
 
 _ISO_PAIRS = """
     ABWAW AFGAF AGOAO AIAAI ALAAX ALBAL ANDAD AREAE ARGAR ARMAM ASMAS ATAAQ ATFTF ATGAG AUSAU
@@ -30,6 +37,8 @@ _ISO_PAIRS = """
 """Each word is an alpha-3 code followed by its alpha-2 code (from ISO 3166-1, 249 countries)."""
 
 ALPHA3_TO_ALPHA2: dict[str, str] = {word[:3]: word[3:] for word in _ISO_PAIRS.split()}
+ISO_ALPHA3 = frozenset(ALPHA3_TO_ALPHA2)
+"""The 249 ISO 3166-1 alpha-3 codes."""
 
 ICAO_SPECIAL: dict[str, str | None] = {
     "D": "DE",
@@ -48,6 +57,7 @@ ICAO_SPECIAL: dict[str, str | None] = {
     "XXX": None,  # unspecified nationality
     "EUE": None,  # European Union
 }
+"""Codes ICAO 9303 part 3 adds to ISO 3166-1, with the ISO alpha-2 code of the country they belong to (None: none)."""
 
 
 def alpha2(code: str | None) -> str | None:
