@@ -15,7 +15,8 @@ __all__ = ["NOTHING_READ", "Status", "rank"]
 
 class Status(StrEnum):
     OK = "ok"
-    """Every check holds (MRZ check digits, receipt arithmetic) and every field is valid."""
+    """A passport whose check digits all hold and fields are valid; a receipt with its required fields
+    (its `warnings` may still name amounts that do not add up)."""
     INVALID = "invalid"
     """A document was read but a check fails or a field is not valid: the reason says which."""
     INCOMPLETE = "incomplete"

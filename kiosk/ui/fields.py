@@ -12,19 +12,27 @@ recomputed against the digits printed on the document. So a corrected
 misread turns its cross into a tick, and a typo in the correction keeps the
 cross. `record.mrz_lines` stay as read (the evidence); `record.checks`
 become the recomputed result, i.e. whether the confirmed values agree with
-the document's own check digits.
+the document's own check digits. Where each field sits in the MRZ is
+`kiosk.ocr.mrz.parse`'s (`LAYOUTS`, `field_spans`, `put_fields`).
+
+Receipts: after every edit `update_status` re-checks the receipt with the
+receipt rules (`kiosk.ocr.receipt.rules`), the same rules as a local read
+and the OCR service's answers: required fields, amounts that agree.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
 from kiosk.config import ReceiptSettings
 from kiosk.ocr.mrz.icao import is_state_code
-from kiosk.ocr.mrz.parse import LAYOUTS, parse_mrz
+from kiosk.ocr.mrz.parse import LAYOUTS, field_spans, parse_mrz, put_fields
+from kiosk.ocr.receipt import rules
+from kiosk.ocr.receipt.extract import Adjustments, adjustments
 from kiosk.ocr.receipt.values import parse_amount, parse_currency, parse_date
 from kiosk.records import PASSPORT_FIELDS, RECEIPT_FIELDS, Field, PassportRecord, ReceiptRecord, Record, Value
 
@@ -82,6 +90,8 @@ E_CURRENCY = QT_TRANSLATE_NOOP("Validation", "Use a currency code such as MYR or
 E_TOO_LONG = QT_TRANSLATE_NOOP("Validation", "Too long")
 
 REQUIRED = {"passport": ("document_number", "surname", "birth_date", "expiry_date"), "receipt": ("total",)}
+"""Fields the operator may not leave empty (the form's "Required"). A receipt without a date or vendor can be
+confirmed, as `incomplete` (`rules.REQUIRED`)."""
 PASSPORT_NUMBER_RE = re.compile(r"^[A-Z0-9]{1,30}$")
 MRZ_TEXT_RE = re.compile(r"^[A-Z0-9 ]{0,30}$")
 NAME_RE = re.compile(r"^[A-Z][A-Z '\-]*$")
@@ -159,7 +169,7 @@ def validate(kind: str, name: str, text: str, receipt: ReceiptSettings | None = 
     # receipt
     receipt = receipt or ReceiptSettings()
     if name == "vendor":
-        return (text, None) if len(text) <= 120 else (None, E_TOO_LONG)
+        return (text, None) if rules.plausible_vendor(text) else (None, E_TOO_LONG)
     if name == "date":
         iso = _passport_date(text) or parse_date(text, receipt.date_order, today)
         return (iso, None) if iso else (None, E_DATE)
@@ -167,7 +177,7 @@ def validate(kind: str, name: str, text: str, receipt: ReceiptSettings | None = 
         amount = parse_amount(text)
         if amount is None:
             return None, E_AMOUNT
-        if amount < 0:
+        if not rules.plausible_amount(amount):
             return None, E_NEGATIVE
         return round(amount, 2), None
     if name == "currency":
@@ -192,32 +202,8 @@ def same_value(a: Value, b: Value) -> bool:
 
 
 def mrz_spans(fmt: str | None) -> dict[str, list[tuple[int, int, int]]]:
-    """Where each passport field sits in the MRZ lines of `fmt`: field -> [(line, start, end)]."""
-    layout = LAYOUTS.get(fmt or "")
-    if layout is None:
-        return {}
-    spans: dict[str, list[tuple[int, int, int]]] = {
-        "document_type": [layout.document_type],
-        "issuing_country": [layout.issuing_state],
-        "surname": [layout.name],
-        "given_names": [layout.name],
-        "document_number": [layout.number, (layout.number_check[0], layout.number_check[1], layout.number_check[1] + 1)],
-        "nationality": [layout.nationality],
-        "birth_date": [layout.birth_date, (layout.birth_check[0], layout.birth_check[1], layout.birth_check[1] + 1)],
-        "sex": [(layout.sex[0], layout.sex[1], layout.sex[1] + 1)],
-        "expiry_date": [layout.expiry_date, (layout.expiry_check[0], layout.expiry_check[1], layout.expiry_check[1] + 1)],
-    }
-    optional = [layout.optional] + ([layout.optional_2] if layout.optional_2 else [])
-    if layout.optional_check is not None:
-        optional.append((layout.optional_check[0], layout.optional_check[1], layout.optional_check[1] + 1))
-    spans[layout.optional_name] = optional
-    return spans
-
-
-def _yymmdd(iso: Value) -> str | None:
-    if not isinstance(iso, str) or not ISO_RE.match(iso):
-        return None
-    return iso[2:4] + iso[5:7] + iso[8:10]
+    """Where each passport field sits in the MRZ lines of `fmt`: field -> [(line, start, end)], check digit last."""
+    return {name: list(spans) for name, spans in field_spans(fmt).items()}
 
 
 def recompute_checks(record: PassportRecord) -> dict[str, bool] | None:
@@ -226,34 +212,11 @@ def recompute_checks(record: PassportRecord) -> dict[str, bool] | None:
     None when there are no MRZ lines (typed in by hand). A value longer than
     its MRZ field fails its check (and the composite).
     """
-    layout = LAYOUTS.get(record.format or "")
-    if layout is None or len(record.mrz_lines) != len(layout.shape):
+    put = put_fields(record.mrz_lines, record.format, {name: record.value(name) for name in record.FIELDS})
+    if put is None:
         return None
-    grid = [list(line) for line in record.mrz_lines]
-    if any(len(row) != width for row, width in zip(grid, layout.shape)):
-        return None
-
-    def put(span: tuple[int, int, int], text: str) -> bool:
-        line, start, end = span
-        if len(text) > end - start:
-            return False
-        grid[line][start:end] = list(text.ljust(end - start, "<"))
-        return True
-
-    values = {name: record.value(name) for name in ("document_number", "birth_date", "expiry_date", layout.optional_name)}
-    misfits: list[str] = []
-    number = values["document_number"]
-    if isinstance(number, str) and number and not put(layout.number, number):
-        misfits.append("document_number")
-    for name, span in (("birth_date", layout.birth_date), ("expiry_date", layout.expiry_date)):
-        short = _yymmdd(values[name])
-        if short is not None:
-            put(span, short)
-    optional = values[layout.optional_name]
-    if isinstance(optional, str) and layout.optional_name == "personal_number":
-        if not put(layout.optional, optional.replace(" ", "<")):
-            misfits.append("personal_number")
-    result = parse_mrz(["".join(row) for row in grid], correct=False)
+    lines, misfits = put
+    result = parse_mrz(list(lines), correct=False)
     if not result.checks:
         return None
     checks = {check.name: check.ok for check in result.checks}
@@ -264,8 +227,14 @@ def recompute_checks(record: PassportRecord) -> dict[str, bool] | None:
     return checks
 
 
+@lru_cache(maxsize=8)
+def _adjustments(lines: tuple[str, ...]) -> Adjustments:
+    return adjustments(lines)
+
+
 def update_status(record: Record) -> None:
-    """After edits: a record whose required fields are all there and valid (and checks hold) is `ok`."""
+    """After edits: a passport whose required fields are all there and valid (and checks hold) is `ok`;
+    a receipt is `ok` or `incomplete` by the receipt rules, its amount warnings re-checked."""
     if isinstance(record, PassportRecord):
         fields_ok = all(record.field(n).value is not None and record.field(n).valid for n in REQUIRED["passport"])
         if fields_ok and record.checks and all(record.checks.values()):
@@ -276,11 +245,13 @@ def update_status(record: Record) -> None:
         elif not record.checks and fields_ok and record.status in ("no_mrz", ""):
             record.status, record.reason = "invalid", "typed in by hand: no MRZ check digits"
     elif isinstance(record, ReceiptRecord):
-        missing = [n for n in ("total", "date", "vendor") if record.value(n) is None]
-        if not missing:
-            record.status, record.reason = "ok", ""
-        else:
-            record.status, record.reason = "incomplete", f"missing: {', '.join(missing)}"
+        # The amounts are re-checked as they are now, with the rounding and discount rows the receipt prints;
+        # the read's other warnings (cash and change, several totals) stay.
+        rounding, discounted = _adjustments(tuple(record.lines))
+        findings = rules.check_fields(record.fields, rounding=rounding, discounted=discounted)
+        kept = tuple(w for w in record.warnings if w not in rules.AMOUNT_MESSAGES)
+        record.warnings = tuple(finding.message for finding in findings) + kept
+        record.status, record.reason = rules.status_of(rules.missing(record.fields), record.warnings)
 
 
 def fields_of(kind: str, record: Record | None = None) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ them, never log them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,13 +46,16 @@ __all__ = [
     "CheckResult",
     "Correction",
     "FORMATS",
+    "LINE_SHAPES",
     "MrzField",
     "MrzResult",
     "detect_format",
+    "field_spans",
     "find_mrz_lines",
     "parse_mrz",
     "parse_mrz_text",
     "parse_text_lines",
+    "put_fields",
 ]
 
 STATUS_OK = Status.OK
@@ -160,6 +163,10 @@ LAYOUTS: dict[str, Layout] = {
     "MRVB": _two_line("MRVB", 36),
 }
 FORMATS = tuple(LAYOUTS)
+LINE_SHAPES: tuple[tuple[int, int], ...] = tuple(
+    sorted({(layout.shape[0], len(layout.shape)) for layout in LAYOUTS.values()}, reverse=True)
+)
+"""(line width, line count) of each MRZ shape, widest first: (44, 2), (36, 2), (30, 3)."""
 
 
 @dataclass(frozen=True)
@@ -388,6 +395,90 @@ def find_mrz_lines(lines: Sequence[str]) -> tuple[str, ...] | None:
             if detect_format(window) and all(set(line) <= MRZ_CHARS for line in window):
                 return window
     return None
+
+
+# ---------------------------------------------------------------- record fields in the lines
+
+
+def _digit(pos: Pos) -> Span:
+    return (pos[0], pos[1], pos[1] + 1)
+
+
+def field_spans(fmt: str | None) -> dict[str, tuple[Span, ...]]:
+    """Where each record field of format `fmt` is printed: field -> its spans, its check digit's last.
+
+    The surname and given names share the name span; the optional data is
+    `personal_number` in TD3 (with its own check digit) and `optional_data`
+    in the other formats (in two pieces in TD1). Empty for an unknown format.
+    """
+    layout = LAYOUTS.get(fmt or "")
+    if layout is None:
+        return {}
+    spans: dict[str, tuple[Span, ...]] = {
+        "document_type": (layout.document_type,),
+        "issuing_country": (layout.issuing_state,),
+        "surname": (layout.name,),
+        "given_names": (layout.name,),
+        "document_number": (layout.number, _digit(layout.number_check)),
+        "nationality": (layout.nationality,),
+        "birth_date": (layout.birth_date, _digit(layout.birth_check)),
+        "sex": (_digit(layout.sex),),
+        "expiry_date": (layout.expiry_date, _digit(layout.expiry_check)),
+    }
+    optional = [layout.optional] + ([layout.optional_2] if layout.optional_2 else [])
+    if layout.optional_check is not None:
+        optional.append(_digit(layout.optional_check))
+    spans[layout.optional_name] = tuple(optional)
+    return spans
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def put_fields(
+    lines: Sequence[str], fmt: str | None, values: Mapping[str, object]
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """MRZ `lines` of format `fmt` with record `values` put back in their places, and the fields that do not fit.
+
+    For checking values the operator typed against the check digits the
+    document printed: `document_number` (a long TD1/TD2 number in the places
+    the printed one took, so only a number of the same length fits),
+    `birth_date` and `expiry_date` (ISO, put as YYMMDD) and TD3's
+    `personal_number` (spaces as fillers) are put back, shorter values padded
+    with `<`. Check digits and every other character stay as printed, and so
+    does a field without a value or that does not fit (it is named in the
+    second element). None when the lines do not have the format's shape.
+    """
+    layout = LAYOUTS.get(fmt or "")
+    if layout is None or tuple(len(line) for line in lines) != layout.shape:
+        return None
+    grid = Grid(lines)
+    misfits: list[str] = []
+
+    def put(name: str, positions: Sequence[Pos], text: str) -> None:
+        if len(text) > len(positions):
+            misfits.append(name)
+            return
+        for pos, char in zip(positions, text.ljust(len(positions), "<")):
+            grid.change(pos, char, f"{name}: put back")
+
+    number = values.get("document_number")
+    if isinstance(number, str) and number:
+        plan = _number_plan(grid, layout)
+        long_number = len(plan.data) > len(_positions(layout.number))
+        if long_number and len(number) != len(plan.data):
+            misfits.append("document_number")  # its check digit is printed right after it
+        else:
+            put("document_number", plan.data, number)
+    for name, span in (("birth_date", layout.birth_date), ("expiry_date", layout.expiry_date)):
+        iso = values.get(name)
+        if isinstance(iso, str) and _ISO_DATE.match(iso):
+            put(name, _positions(span), iso[2:4] + iso[5:7] + iso[8:10])
+    optional = values.get(layout.optional_name)
+    if layout.optional_check is not None and isinstance(optional, str):
+        # Only optional data with its own check digit (TD3): TD1/TD2's shares its places with long numbers.
+        put(layout.optional_name, _positions(layout.optional), optional.replace(" ", "<"))
+    return grid.lines(), tuple(misfits)
 
 
 # ---------------------------------------------------------------- input

@@ -9,7 +9,9 @@ patterns that tolerate the usual OCR slips (`Tota1`, `TOTALINCLUDES`,
 `SubTatal`). The total is the strongest total-like row, then checked against
 the rest of the receipt: subtotal + tax (+ rounding) = total, the items adding
 up, cash - total = change. Agreement raises a field's confidence;
-contradictions lower it and are listed in the record's `warnings`.
+contradictions lower it and are listed in the record's `warnings`. What counts
+as agreeing, contradicting and complete is `kiosk.ocr.receipt.rules`, shared
+with the remote OCR client and the review screen.
 
 Statuses:
 - `ok`: a plausible total, a date and a vendor were found;
@@ -22,22 +24,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from kiosk.config import ReceiptSettings
+from kiosk.ocr.receipt import rules
 from kiosk.ocr.receipt.lines import Row
 from kiosk.ocr.receipt.values import Amount, find_amounts, find_currencies, find_dates
 from kiosk.status import Status
 from kiosk.records import SOURCE_LOCAL, Field, ReceiptRecord
 
-__all__ = ["STATUS_INCOMPLETE", "STATUS_NO_RECEIPT", "STATUS_OK", "classify_label", "extract_receipt"]
+__all__ = ["STATUS_INCOMPLETE", "STATUS_NO_RECEIPT", "STATUS_OK", "Adjustments", "adjustments", "classify_label", "extract_receipt"]
 
 STATUS_OK = Status.OK
 STATUS_INCOMPLETE = Status.INCOMPLETE
 STATUS_NO_RECEIPT = Status.NO_RECEIPT
 
 CENT = 0.011
-ROUNDING_STEP = 0.051
+"""How near two amounts must be to raise a field's confidence; contradictions use the wider `rules.TOLERANCE`."""
 
 # --- row labels -----------------------------------------------------------------
 
@@ -248,6 +251,31 @@ def _summary_tax(lines: list[_Line]) -> tuple[float | None, float | None, float]
     return round(net, 2), round(tax, 2), min(line.confidence for line in rows)
 
 
+class Adjustments(NamedTuple):
+    """What a receipt's rows say about its amounts beyond total, tax and subtotal (see `rules.check_amounts`)."""
+
+    rounding: float = 0.0
+    """The printed rounding adjustment (the last one), 0 when none."""
+    discounted: bool = False
+    """Whether a discount row with an amount is printed."""
+
+
+def _adjustments(lines: list[_Line]) -> Adjustments:
+    roundings = [line.last().value for line in lines if line.kind == "rounding" and line.last() is not None and not line.summary]
+    rounding = roundings[-1] if roundings else 0.0
+    has_discount = any(line.kind == "discount" and line.amounts and line.last().value != 0 for line in lines)
+    return Adjustments(rounding, has_discount)
+
+
+def adjustments(lines: Sequence[Row | str]) -> Adjustments:
+    """The rounding adjustment and discount a receipt's rows print, for checking amounts away from the read.
+
+    The review screen re-checks edited amounts with these, read from the
+    record's `lines`, so a discount or rounding row counts as it did here.
+    """
+    return _adjustments(_analyse(_as_rows(lines)))
+
+
 def _money(lines: list[_Line]) -> _Money:
     warnings: list[str] = []
     totals = _amount_candidates(lines, "total")
@@ -256,9 +284,7 @@ def _money(lines: list[_Line]) -> _Money:
     taxes = _amount_candidates(lines, "tax")
     cash = _payments(lines, "payment")
     change = _payments(lines, "change")
-    roundings = [line.last().value for line in lines if line.kind == "rounding" and line.last() is not None and not line.summary]
-    rounding = roundings[-1] if roundings else 0.0
-    has_discount = any(line.kind == "discount" and line.amounts and line.last().value != 0 for line in lines)
+    rounding, has_discount = _adjustments(lines)
     summary_net, summary_tax, summary_conf = _summary_tax(lines)
 
     if not taxes and summary_tax is not None and summary_tax >= 0:
@@ -302,7 +328,7 @@ def _money(lines: list[_Line]) -> _Money:
         subtotal = subtotals[0]
         if total is not None:
             for candidate in subtotals:
-                if any(_near(candidate.value + t.value + rounding, total.value, ROUNDING_STEP) for t in taxes) or _near(candidate.value, total.value, ROUNDING_STEP):
+                if any(rules.adds_up(candidate.value, t.value, total.value, rounding) for t in taxes) or rules.near(candidate.value, total.value):
                     subtotal = candidate
                     break
 
@@ -313,33 +339,34 @@ def _money(lines: list[_Line]) -> _Money:
         if total is not None:
             sums = [c.value for c in subtotals + nets] + ([summary_net] if summary_net is not None else [])
             for candidate in ordered:
-                if any(_near(s + candidate.value + rounding, total.value, ROUNDING_STEP) for s in sums):
+                if any(rules.adds_up(s, candidate.value, total.value, rounding) for s in sums):
                     tax = candidate
                     tax.checks.append("subtotal + tax = total")
                     break
 
     # Checks and contradictions.
     if total is not None:
-        if tax is not None and tax.value >= total.value > 0:
-            warnings.append("tax is not less than the total")
-            tax.confidence *= 0.5
-            tax.checks.append("contradiction")
-        if subtotal is not None:
-            inclusive = _near(subtotal.value, total.value, ROUNDING_STEP)
-            added = tax is not None and _near(subtotal.value + tax.value + rounding, total.value, ROUNDING_STEP)
-            if inclusive or added:
-                subtotal.checks.append("consistent with total")
-            elif subtotal.value > total.value + ROUNDING_STEP and not has_discount:
-                warnings.append("subtotal is more than the total")
-                subtotal.checks.append("contradiction")
-                total.checks.append("contradiction")
-            elif tax is not None and not has_discount and subtotal.value < total.value:
-                warnings.append("subtotal + tax does not equal the total")
-                total.checks.append("contradiction")
+        findings = rules.check_amounts(
+            total.value,
+            tax.value if tax is not None else None,
+            subtotal.value if subtotal is not None else None,
+            rounding=rounding,
+            discounted=has_discount,
+        )
+        for finding in findings:
+            warnings.append(finding.message)
+            if "tax" in finding.fields and tax is not None:
+                tax.confidence *= 0.5
+            for name, candidate in (("tax", tax), ("subtotal", subtotal), ("total", total)):
+                if name in finding.fields and candidate is not None:
+                    candidate.checks.append("contradiction")
+        if subtotal is not None and rules.subtotal_consistent(
+            subtotal.value, total.value, tax.value if tax is not None else None, rounding
+        ):
+            subtotal.checks.append("consistent with total")
         if cash and change and not any("change" in c for c in total.checks):
-            paid, given = max(cash), change[-1]
-            if paid >= total.value and not _near(paid - total.value, given, ROUNDING_STEP) and given > 0:
-                warnings.append("cash - total does not equal the change")
+            if rules.change_contradicts(max(cash), total.value, change[-1]):
+                warnings.append(rules.CHANGE_WRONG)
                 total.checks.append("contradiction")
         first_index = min(c.line.index for c in totals + subtotals + nets + taxes) if (totals + subtotals + nets + taxes) else len(lines)
         items = _items_sum(lines, first_index)
@@ -369,7 +396,7 @@ def _amount_field(candidate: _Candidate | None, competing: bool = False) -> Fiel
     checks = [c for c in candidate.checks if c != "contradiction"]
     reason = "; ".join(dict.fromkeys(checks))
     if "contradiction" in candidate.checks:
-        reason = ("does not add up; " + reason).rstrip("; ")
+        reason = (rules.CONTRADICTED + "; " + reason).rstrip("; ")
     return Field(
         round(candidate.value, 2),
         round(_confidence(candidate, competing), 4),
@@ -558,9 +585,5 @@ def extract_receipt(
     ):
         if value is not None:
             fields[name] = value
-    missing = [name for name in ("total", "date", "vendor") if name not in fields]
-    status = STATUS_INCOMPLETE if missing else STATUS_OK
-    reason = f"missing: {', '.join(missing)}" if missing else ""
-    if money.warnings:
-        reason = "; ".join(filter(None, [reason, *money.warnings]))
+    status, reason = rules.status_of(rules.missing(fields), money.warnings)
     return ReceiptRecord(fields=fields, status=status, reason=reason, lines=texts, warnings=tuple(money.warnings))

@@ -40,7 +40,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +49,11 @@ import numpy as np
 
 from kiosk.config import ReceiptSettings, RemoteSettings, Settings
 from kiosk.errors import ImageError, RemoteError
+from kiosk.http_util import DETAIL_CHARS, error_detail, parse_retry_after, sniff_image
 from kiosk.images import decode_image
-from kiosk.ocr.mrz.parse import parse_mrz_text
+from kiosk.ocr.mrz.parse import LINE_SHAPES, parse_mrz_text
+from kiosk.ocr.receipt import rules
+from kiosk.ocr.receipt.extract import adjustments
 from kiosk.ocr.receipt.values import parse_amount, parse_currency, parse_date
 from kiosk.records import (
     PASSPORT_FIELDS,
@@ -60,6 +62,7 @@ from kiosk.records import (
     Field,
     PassportRecord,
     ReceiptRecord,
+    same_value,
 )
 
 log = logging.getLogger(__name__)
@@ -103,7 +106,8 @@ DISAGREEMENT_CAP = 0.5
 """Confidence ceiling of a field where the service's own reading differs from its MRZ text."""
 UNKNOWN_CONFIDENCE = 0.5
 """Confidence of a receipt field when the service gives none (below the usual threshold, so it gets checked)."""
-DETAIL_CHARS = 160
+SENT_AS_IS = ("jpeg", "png")
+"""Image formats the service takes as they are; anything else is re-encoded as JPEG."""
 
 
 # ------------------------------------------------------------------- errors
@@ -250,14 +254,6 @@ class Upload:
     reencoded: bool = False
 
 
-def _sniff(data: bytes) -> str | None:
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    return None
-
-
 def prepare_upload(image: bytes | bytearray | memoryview | np.ndarray, limit: int = MAX_UPLOAD_BYTES) -> Upload:
     """What to send for `image`: JPEG/PNG bytes under the limit as they are, anything else re-encoded.
 
@@ -267,10 +263,9 @@ def prepare_upload(image: bytes | bytearray | memoryview | np.ndarray, limit: in
     """
     if isinstance(image, (bytes, bytearray, memoryview)):
         data = bytes(image)
-        kind = _sniff(data)
-        if kind is not None and len(data) <= limit:
-            ext = "jpg" if kind == "jpeg" else "png"
-            return Upload(data, f"image.{ext}", f"image/{kind}")
+        kind = sniff_image(data)
+        if kind is not None and kind.name in SENT_AS_IS and len(data) <= limit:
+            return Upload(data, f"image.{kind.extension}", kind.mimetype)
         array = decode_image(data, "image")
     elif isinstance(image, np.ndarray):
         array = image
@@ -305,16 +300,6 @@ def _encode_under(array: np.ndarray, limit: int) -> Upload:
 
 
 # ------------------------------------------------------------------- mapping
-
-
-def _detail(data: Any) -> str:
-    """The service's own error text, one short line, when it gave one."""
-    if isinstance(data, Mapping):
-        for key in ("error", "detail", "message"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return " ".join(value.split())[:DETAIL_CHARS]
-    return ""
 
 
 def _confidence(data: Mapping[str, Any], key: str = "confidence") -> float | None:
@@ -356,11 +341,9 @@ PASSPORT_KEYS: dict[str, tuple[str, ...]] = {
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _same(a: str, b: str) -> bool:
-    def norm(text: str) -> str:
-        return " ".join(text.replace("<", " ").upper().split())
-
-    return norm(a) == norm(b)
+def _unfilled(text: str) -> str:
+    """MRZ-style text with its fillers as spaces: the service may give `ANNA<MARIA` for `ANNA MARIA`."""
+    return text.replace("<", " ")
 
 
 def _mrz_text(text: str) -> str:
@@ -368,7 +351,7 @@ def _mrz_text(text: str) -> str:
     lines = [line.strip() for line in re.split(r"[\r\n]+|\\n", text) if line.strip()]
     if len(lines) == 1:
         joined = lines[0].replace(" ", "")
-        for width, count in ((44, 2), (36, 2), (30, 3)):
+        for width, count in LINE_SHAPES:
             if len(joined) == width * count:
                 return "\n".join(joined[i * width : (i + 1) * width] for i in range(count))
     return "\n".join(lines)
@@ -391,7 +374,7 @@ def passport_from_answer(data: Any, *, today: date | None = None) -> PassportRec
     if not isinstance(data, Mapping):
         raise RemoteBadAnswer("the OCR service's answer is not a JSON object")
     if data.get("success") is False:
-        raise RemoteNoMrz(f"the OCR service found no MRZ: {_detail(data) or 'no reason given'}")
+        raise RemoteNoMrz(f"the OCR service found no MRZ: {error_detail(data) or 'no reason given'}")
     confidence = _confidence(data)
     claimed = {name: _text(data, *keys) for name, keys in PASSPORT_KEYS.items()}
     mrz_text = _text(data, "mrzText", "mrz_text", "mrz")
@@ -405,7 +388,7 @@ def passport_from_answer(data: Any, *, today: date | None = None) -> PassportRec
             value_conf = item.confidence if confidence is None else min(item.confidence, confidence)
             reason = item.reason
             said = claimed.get(name)
-            if said is not None and item.value is not None and not _same(said, str(item.value)):
+            if said is not None and item.value is not None and not same_value(_unfilled(said), _unfilled(str(item.value))):
                 differing += 1
                 value_conf = min(value_conf, DISAGREEMENT_CAP)
                 reason = reason or "the service's own reading differs from its MRZ text"
@@ -487,13 +470,15 @@ def receipt_from_answer(
 
     `date_order` reads ambiguous numeric dates, `currency` is assumed when the
     answer names none ([receipt] settings). A value that cannot be normalised
-    becomes an empty, invalid field; an answer with no receipt field at all is
-    a RemoteBadAnswer.
+    becomes an empty, invalid field, and so does one the receipt rules
+    (`kiosk.ocr.receipt.rules`) find implausible: a negative amount, a vendor
+    too long to be a name. Status, reason and warnings follow the same rules
+    as a local read. An answer with no receipt field at all is a RemoteBadAnswer.
     """
     if not isinstance(data, Mapping):
         raise RemoteBadAnswer("the OCR service's answer is not a JSON object")
     if data.get("success") is False:
-        raise RemoteUnreadable(f"the OCR service could not read the receipt: {_detail(data) or 'no reason given'}")
+        raise RemoteUnreadable(f"the OCR service could not read the receipt: {error_detail(data) or 'no reason given'}")
     extra = data.get("fields")
     if extra is None:
         extra = {}
@@ -519,12 +504,18 @@ def receipt_from_answer(
     vendor, _ = raw["vendor"]
     if vendor is not None:
         text = " ".join(vendor.split()) if isinstance(vendor, str) else None
-        put("vendor", text or None, "the service's vendor is not text")
+        if text and not rules.plausible_vendor(text):
+            put("vendor", None, "the service's vendor is too long for a name")
+        else:
+            put("vendor", text or None, "the service's vendor is not text")
     for name in ("total", "tax", "subtotal"):
         given, _ = raw[name]
         if given is not None:
             amount = parse_amount(given)
-            put(name, None if amount is None else round(amount, 2), f"the service's {name} is not an amount")
+            if amount is not None and not rules.plausible_amount(amount):
+                put(name, None, f"the service's {name} is negative")
+            else:
+                put(name, None if amount is None else round(amount, 2), f"the service's {name} is not an amount")
     given_date, _ = raw["date"]
     if given_date is not None:
         put("date", parse_date(given_date, date_order, today) if isinstance(given_date, str) else None,
@@ -542,24 +533,18 @@ def receipt_from_answer(
     elif given_currency is not None:
         put("currency", None, "the service's currency is not a known currency")
 
-    warnings: list[str] = []
-    total = fields.get("total")
-    tax = fields.get("tax")
-    subtotal = fields.get("subtotal")
-    if total and tax and isinstance(total.value, float) and isinstance(tax.value, float) and tax.value > total.value:
-        warnings.append("tax is larger than the total")
-    if (
-        total and tax and subtotal
-        and all(isinstance(f.value, float) for f in (total, tax, subtotal))
-        and abs(subtotal.value + tax.value - total.value) > 0.015  # type: ignore[operator]
-    ):
-        warnings.append("subtotal plus tax does not equal the total")
-    # The same statuses as the local extractor (kiosk.ocr.receipt.extract).
-    missing = [name for name in ("total", "date", "vendor") if not (fields.get(name) and fields[name].valid)]
-    reason = "; ".join(filter(None, [f"missing: {', '.join(missing)}" if missing else "", *warnings]))
+    # A rounding or discount row counts when the service gave the receipt's text, as in a local read.
+    rounding, discounted = adjustments(lines)
+    findings = rules.check_fields(fields, rounding=rounding, discounted=discounted)
+    for name in dict.fromkeys(name for finding in findings for name in finding.fields):
+        fields[name] = replace(fields[name], valid=False, reason=rules.CONTRADICTED)
+    warnings = [finding.message for finding in findings]
+    # The same statuses as the local extractor (kiosk.ocr.receipt.extract); a field the service
+    # gave in a form that cannot be used is empty here, so it counts as missing.
+    status, reason = rules.status_of(rules.missing(fields), warnings)
     return ReceiptRecord(
         fields=_remote_fields(RECEIPT_FIELDS, fields),
-        status="incomplete" if missing else "ok",
+        status=status,
         reason=reason,
         lines=lines,
         warnings=tuple(warnings),
@@ -590,26 +575,6 @@ class Health:
             "service": self.service,
             "latency_ms": round(self.latency * 1000, 1),
         }
-
-
-def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a `Retry-After` header (seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - now()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def plain_http_to_another_host(url: str) -> bool:
@@ -753,8 +718,8 @@ class RemoteOcr:
         data = self._json(answer, strict=answer.status == 200)
         if answer.status == 422:
             if isinstance(data, Mapping) and data.get("success") is False:
-                raise RemoteNoMrz(f"the OCR service found no MRZ: {_detail(data) or 'no reason given'}")
-            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {_detail(data)}".rstrip())
+                raise RemoteNoMrz(f"the OCR service found no MRZ: {error_detail(data) or 'no reason given'}")
+            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {error_detail(data)}".rstrip())
         return passport_from_answer(data)
 
     def ocr_receipt(self, image: bytes | np.ndarray) -> ReceiptRecord:
@@ -763,8 +728,8 @@ class RemoteOcr:
         data = self._json(answer, strict=answer.status == 200)
         if answer.status == 422:
             if isinstance(data, Mapping) and data.get("success") is False:
-                raise RemoteUnreadable(f"the OCR service could not read the receipt: {_detail(data) or 'no reason given'}")
-            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {_detail(data)}".rstrip())
+                raise RemoteUnreadable(f"the OCR service could not read the receipt: {error_detail(data) or 'no reason given'}")
+            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {error_detail(data)}".rstrip())
         return receipt_from_answer(data, date_order=self.receipt.date_order, currency=self.receipt.currency)
 
     def scan(self, kind: str, image: bytes | np.ndarray) -> PassportRecord | ReceiptRecord:
@@ -845,7 +810,7 @@ class RemoteOcr:
                     last = RemoteRateLimited("the OCR service is rate limiting requests", retry_after=wait_for)
                 elif answer.status in RETRY_STATUSES or answer.status >= 500:
                     self.breaker.failure()
-                    detail = _detail(self._json(answer, strict=False))
+                    detail = error_detail(self._json(answer, strict=False))
                     last = RemoteServerError(
                         f"the OCR service failed (HTTP {answer.status}){': ' + detail if detail else ''}"
                     )
@@ -865,7 +830,7 @@ class RemoteOcr:
             attempt += 1
 
     def _rejected(self, path: str, answer: _Answer) -> RemoteError:
-        detail = _detail(self._json(answer, strict=False))
+        detail = error_detail(self._json(answer, strict=False))
         if answer.status == 413:
             return RemoteRejected("the OCR service says the image is too large (HTTP 413)")
         if answer.status == 404:
