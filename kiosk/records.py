@@ -4,7 +4,7 @@ A record holds the fields read from one document, each with its value, a
 confidence (0-1), where it came from (`local`, `remote`, `edited`) and whether
 it passed validation; plus what every record carries (an id made on the
 kiosk, the operator, the kiosk id, timestamps). The OCR layer builds records
-(`MrzResult.to_record()`, the receipt extractor, the remote client), the UI
+(`PassportRead.record` from the MRZ reader, the receipt extractor, the remote client), the UI
 edits and confirms them, the outbox stores them and the sync targets send
 them. `to_json()`/`record_from_json()` are the one serialised form.
 

@@ -96,16 +96,41 @@ def _text_runs_vertically(image: np.ndarray) -> bool:
     text runs. (Ink profiles mislead: a monospaced receipt has aligned
     character columns as well as lines.)
     """
-    small = _shrink(image, min(1.0, 480 / min(image.shape[:2])))
-    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    ink = _direction_ink(image)
     if cv2.countNonZero(ink) < 0.002 * ink.size:
         return False
-    k = max(3, round(min(ink.shape) / 100))
+    inked = _ink_region(image, ink)
+    if inked is not None:  # a small receipt on a large page: look at the receipt, not the page
+        ink = _direction_ink(inked)
+    k = max(3, round(1.5 * min(ink.shape) / 100))
     across = cv2.connectedComponents(cv2.dilate(ink, np.ones((1, k), np.uint8)))[0]
     down = cv2.connectedComponents(cv2.dilate(ink, np.ones((k, 1), np.uint8)))[0]
     return across > 1.25 * down
+
+
+def _direction_ink(image: np.ndarray) -> np.ndarray:
+    """The ink of `image` shrunk to 480 px across, as `_text_runs_vertically` reads it."""
+    small = _shrink(image, min(1.0, 480 / min(image.shape[:2])))
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+
+
+def _ink_region(image: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """The part of `image` holding its ink (1st to 99th percentile, with a small margin), when that is under
+    half the picture; else None."""
+    rows, cols = np.flatnonzero(ink.sum(axis=1)), np.flatnonzero(ink.sum(axis=0))
+    top, bottom = np.percentile(rows, [1, 99])
+    left, right = np.percentile(cols, [1, 99])
+    h, w = ink.shape
+    if (bottom - top) * (right - left) >= 0.5 * h * w:
+        return None
+    factor = image.shape[0] / h
+    y0, y1 = int(max(0.0, top - 0.02 * h) * factor), int(min(h, bottom + 0.02 * h) * factor)
+    x0, x1 = int(max(0.0, left - 0.02 * w) * factor), int(min(w, right + 0.02 * w) * factor)
+    if min(y1 - y0, x1 - x0) < 16:
+        return None
+    return np.ascontiguousarray(image[y0:y1, x0:x1])
 
 
 def _crop_margins(image: np.ndarray, small: np.ndarray, factor: float) -> Straightened:
