@@ -2,19 +2,10 @@
 
 import pytest
 
+from test_mrz_text import TD1_LONG, TD2_LONG  # ICAO 9303 part 11, D.2: 12-character document numbers
+
 from kiosk.ocr.mrz.parse import LAYOUTS, field_spans, parse_mrz, put_fields
 from kiosk.ui import fields
-
-# ICAO 9303 part 11, appendix D.2: a 12-character document number in TD1 and TD2.
-TD1_LONG = (
-    "I<UTOD23145890<7349<<<<<<<<<<<",
-    "3407127M9507122UTO<<<<<<<<<<<2",
-    "STEVENSON<<PETER<JOHN<<<<<<<<<",
-)
-TD2_LONG = (
-    "I<UTOSTEVENSON<<PETER<JOHN<<<<<<<<<<",
-    "D23145890<UTO3407127M95071227349<<<8",
-)
 
 
 @pytest.mark.parametrize("fmt", list(LAYOUTS))
