@@ -115,7 +115,7 @@ def ask_remote(scan: Scan, settings: Settings, *, client: Any = None, operator_a
     """The scan with the OCR service's answer merged in (or its error in `outcome`). Blocking; never raises for
     a service failure. `operator_asked`: "Try OCR service"; `force`: read with the service only."""
     started = time.perf_counter()
-    local = None if force else (scan.record if operator_asked is False or scan.usable else None)
+    local = None if force else (scan.record if scan.usable or not operator_asked else None)
     image: Any = scan.image
     outcome = read_with_fallback(
         scan.kind, image, local, settings, operator_asked=operator_asked, force=force, client=client,
