@@ -4,6 +4,9 @@ Its message is written for the operator or administrator: one line, no
 traceback, no personal data.
 """
 
+import traceback
+from pathlib import Path
+
 
 class KioskError(Exception):
     """A failure with a message fit to show as it is."""
@@ -33,3 +36,12 @@ class RemoteError(KioskError):
 
 class SyncError(KioskError):
     """The outbox or a sync target cannot be used: settings, credentials, server, key or disk."""
+
+
+def where_raised(exc: BaseException) -> str:
+    """`file:line in function` of the innermost frame: enough to find a bug, without the message (it may hold read text)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown place"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno} in {last.name}"

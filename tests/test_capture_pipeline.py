@@ -231,3 +231,50 @@ def test_latest_frame_holder_keeps_only_the_newest():
     assert holder.take(item.seq, timeout=0.01) is None
     holder.put(Frame(None, 5, 5 / 30), None)
     assert holder.take(item.seq, timeout=0.01).frame.index == 5
+
+
+class ChokesFirst:
+    """The real analyser, except that its first `count` reads raise (a reader bug met on a few frames)."""
+
+    def __init__(self, analyser, count):
+        self.analyser, self.count = analyser, count
+        self.mode = analyser.mode
+
+    def warm(self):
+        self.analyser.warm()
+
+    def read(self, image, quality):
+        if self.count > 0:
+            self.count -= 1
+            raise IndexError("index -1 is out of bounds for axis 0 with size 0")
+        return self.analyser.read(image, quality)
+
+
+@ONNX
+def test_a_frame_the_reader_chokes_on_is_skipped_and_the_scan_goes_on(engine, passport):
+    scan = AutoCapture(ChokesFirst(PassportAnalyser(engine), 2), timeout=30)
+    pipeline = CapturePipeline(demo(), scan)
+    pipeline.start()
+    result = pipeline.wait(40)
+    pipeline.stop()
+    assert result is not None and result.state == DONE, result and result.reason
+    assert list(result.mrz.lines) == list(passport.mrz())
+
+
+def test_a_reader_failing_on_every_frame_ends_the_scan_with_that_error():
+    class Broken:
+        mode = "passport"
+
+        def warm(self):
+            pass
+
+        def read(self, image, quality):
+            raise IndexError("index -1 is out of bounds")
+
+    scan = AutoCapture(Broken(), timeout=30)
+    pipeline = CapturePipeline(demo(), scan)
+    pipeline.start()
+    result = pipeline.wait(20)
+    pipeline.stop()
+    assert result is not None and result.state != DONE
+    assert "reading failed on 5 frames in a row (IndexError)" in result.reason

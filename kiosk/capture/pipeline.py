@@ -31,8 +31,11 @@ from typing import Callable
 from kiosk.capture.auto import AutoCapture, CaptureResult, CaptureStatus
 from kiosk.capture.quality import Quality, QualityMeter
 from kiosk.capture.frames import Frame, FrameSource, SourceError, SourceStatus, SourceUnavailable
+from kiosk.errors import where_raised
 
 log = logging.getLogger("kiosk.capture")
+MAX_FAILED_READS = 5
+"""Frames in a row the reader may fail on (a bug, not a bad frame) before the scan ends with that error."""
 
 FrameCallback = Callable[[Frame, Quality], None]
 StatusCallback = Callable[["PipelineStatus"], None]
@@ -370,6 +373,7 @@ class CapturePipeline:
     def _analysis_loop(self) -> None:
         warmed: set[int] = set()
         seen = 0
+        failed_in_a_row = 0
         while not self._stop.is_set():
             scan = self._scan
             if scan is not None and self.warm and id(scan.analyser) not in warmed:
@@ -402,9 +406,13 @@ class CapturePipeline:
             self._emit_status()
             try:
                 scan.analyse(item.frame, item.quality, clock=self.clock)
+                failed_in_a_row = 0
             except Exception as exc:
-                log.exception("analysis failed")
-                self._deliver(scan, scan.finish(f"reading failed: {exc}", self.clock()))
+                # One frame the reader chokes on is skipped; only a reader failing on every frame ends the scan.
+                failed_in_a_row += 1
+                log.error("reading a frame failed (%d in a row): %s at %s", failed_in_a_row, type(exc).__name__, where_raised(exc))
+                if failed_in_a_row >= MAX_FAILED_READS:
+                    self._deliver(scan, scan.finish(f"reading failed on {failed_in_a_row} frames in a row ({type(exc).__name__})", self.clock()))
                 continue
             if scan.done:
                 self._deliver(scan, scan.result)

@@ -23,7 +23,7 @@ import numpy as np
 
 from kiosk.cli.common import confirm_record, report_file_error
 from kiosk.config import ENGINES, Settings, load_settings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, where_raised
 
 COMMAND = "scan"
 KINDS = ("passport", "receipt")
@@ -151,6 +151,11 @@ def run(args: argparse.Namespace) -> int:
             except KioskError as exc:
                 failures += 1
                 report_file_error(name, exc, args.json)
+                continue
+            except Exception as exc:  # a reader bug on one image must not end the batch
+                failures += 1
+                problem = f"internal error {type(exc).__name__} at {where_raised(exc)}"
+                report_file_error(name, KioskError(f"{name}: could not be read ({problem}); the next file is read"), args.json)
                 continue
             if args.json:
                 print(json.dumps(out, ensure_ascii=False), flush=True)

@@ -163,7 +163,12 @@ def ink_levels(row: Row, centres: np.ndarray) -> tuple[float, float]:
     halves = 0.5 * WINDOW * np.gradient(xs)
     start, end = int(row.margin + xs[0] - halves[0]), int(row.margin + xs[-1] + halves[-1])
     top, bottom = row.margin + row.top - row.pad_y, row.margin + row.top + row.height + row.pad_y
-    ink, paper = np.percentile(row.padded[top:bottom:2, start:end:2], (2, 98))
+    patch = row.padded[max(top, 0) : max(bottom, 0) : 2, max(start, 0) : max(end, 0) : 2]
+    if patch.size == 0:  # centres outside the row (a grid guessed from noise): the row's own levels
+        patch = row.padded
+    if patch.size == 0:
+        return 0.0, 255.0
+    ink, paper = np.percentile(patch, (2, 98))
     return float(ink), float(paper)
 
 

@@ -367,6 +367,17 @@ def limit_size(image: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
 
 
+BLANK_EDGE_PIXELS = 200
+"""Fewer edge pixels than this (at most 1024 px a side) is a page with no print: 88 MRZ characters of 5 px give ~1,000."""
+
+
+def blank_page(image: np.ndarray) -> bool:
+    """Whether the image holds no print at all (blank, black, one flat colour): nothing to read, no detector run."""
+    small = limit_size(image, 1024)
+    grey = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    return int(np.count_nonzero(cv2.Canny(grey, 50, 150))) < BLANK_EDGE_PIXELS
+
+
 def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
     """Low-resolution scans doubled (or more) so MRZ characters reach the detector's scale."""
     longest = max(image.shape[:2])
@@ -500,6 +511,8 @@ class MrzReader:
         """
         started = time.perf_counter()
         image = limit_size(image)
+        if blank_page(image):
+            return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
         best, path, band, where = None, "none", None, image
         bands: list[MrzBand] = []
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
