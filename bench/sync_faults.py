@@ -15,7 +15,8 @@ the faults injected, requests answered, logins, and the seconds it took. The
 run passes when the server holds every record exactly once, every expense has
 exactly one attachment set as its main one, and the outbox has them all `sent`.
 
-    .venv/bin/python bench/sync_faults.py
+    .venv/bin/python bench/sync_faults.py                      # Odoo 18 over JSON-RPC
+    .venv/bin/python bench/sync_faults.py --target odoo19      # Odoo 19 over JSON-2
     .venv/bin/python bench/sync_faults.py --target greenpay --records 300 --json
 """
 
@@ -38,20 +39,25 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from greenpay_server import TOKEN, GreenPayServer  # noqa: E402
+from odoo19_server import Odoo19Server, Odoo19State  # noqa: E402
 from odoo_server import JPEG, Faults, OdooServer, OdooState, sample_passport, sample_receipt  # noqa: E402
 
 from kiosk.config import Settings, save_settings  # noqa: E402
 from kiosk.sync.outbox import FAILED, SENT, Outbox  # noqa: E402
 
+ODOO = {"odoo": (OdooServer, OdooState), "odoo18": (OdooServer, OdooState), "odoo19": (Odoo19Server, Odoo19State)}
+"""The Odoo targets: 18 over JSON-RPC (`odoo` is its old name), 19 over JSON-2."""
+TARGETS = [*ODOO, "greenpay"]
 
-def _environment(workdir: Path) -> dict[str, str]:
+
+def _environment(workdir: Path, odoo_secret: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         XDG_CONFIG_HOME=str(workdir / "config"),
         XDG_DATA_HOME=str(workdir / "data"),
         PYTHON_KEYRING_BACKEND="kiosk.keyring_file.FileKeyring",
         KIOSK_KEYRING_FILE=str(workdir / "keyring.json"),
-        KIOSK_SECRET_ODOO_SECRET="admin",
+        KIOSK_SECRET_ODOO_SECRET=odoo_secret,
         KIOSK_SECRET_GREENPAY_TOKEN=TOKEN,
         PYTHONPATH=str(REPO),
     )
@@ -61,14 +67,15 @@ def _environment(workdir: Path) -> dict[str, str]:
 def _settings(target: str, url: str, outbox: Path, timeout: float) -> Settings:
     settings = Settings()
     settings.kiosk.id = "K-01"
-    settings.sync.target = target
+    settings.sync.target = "greenpay" if target == "greenpay" else "odoo"
     settings.sync.outbox = str(outbox)
     settings.sync.backoff_seconds = 0.002
     settings.sync.backoff_max_seconds = 0.02
     settings.odoo.url = url
-    settings.odoo.database = "kiosk"
+    server_class, state_class = ODOO.get(target, ODOO["odoo"])
+    settings.odoo.database = server_class.DATABASE
     settings.odoo.login = "admin"
-    settings.odoo.product_id = 44
+    settings.odoo.product_id = state_class.IDS["meals"]
     settings.odoo.timeout = timeout
     settings.odoo.doubt_seconds = 2.0  # longer than the loopback server can still be working on a lost request
     settings.greenpay.url = url
@@ -93,14 +100,16 @@ def run(
     rng = random.Random(seed)
     tmp = tempfile.TemporaryDirectory() if workdir is None else None
     work = Path(tmp.name) if tmp else Path(workdir)  # type: ignore[union-attr]
-    env = _environment(work)
+    is_odoo = target in ODOO
+    server_class, state_class = ODOO.get(target, ODOO["odoo"])
+    env = _environment(work, server_class.SECRET)
     saved_env = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # this process queues the records with the same keyring as the child
     import keyring.core
 
     keyring.core._keyring_backend = None
     faults = Faults(error_rate=errors, timeout_rate=timeouts, hang=client_timeout * 2, seed=seed)
-    server = OdooServer(OdooState(auth_delay=auth_delay), faults) if target == "odoo" else GreenPayServer(faults)
+    server = server_class(state_class(auth_delay=auth_delay), faults) if is_odoo else GreenPayServer(faults)
     started = time.perf_counter()
     try:
         server.start()
@@ -111,7 +120,7 @@ def run(
         kinds: dict[str, str] = {}
         with Outbox(outbox_path) as outbox:
             for n in range(records):
-                if target == "odoo" and n % 2:
+                if is_odoo and n % 2:
                     record, image = sample_receipt(n), JPEG
                 else:
                     record, image = sample_passport(n), None
@@ -120,7 +129,7 @@ def run(
         say(f"queued {records} records in {queued_at - started:.1f} s")
 
         def delivered() -> int:
-            if target == "odoo":
+            if is_odoo:
                 with server.state.lock:
                     return sum(1 for (model, _), n in server.state.creations.items() if model in ("hr.expense", "res.partner"))
             with server.lock:
@@ -146,7 +155,9 @@ def run(
         command = [sys.executable, "-m", "kiosk", "--config", str(config), "sync", "--once", "--max-seconds", "600", "--json"]
         while True:
             runs += 1
-            child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # stderr (a line per retry) goes to a file: a pipe nobody reads while the run goes on would fill and stall it.
+            errors_file = (work / f"sync-{runs}.stderr").open("w")
+            child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors_file, text=True)
             if len(kill_log) < len(kill_at):
                 while child.poll() is None and delivered() < kill_at[len(kill_log)]:
                     time.sleep(0.005)
@@ -154,12 +165,15 @@ def run(
                 if child.poll() is None:
                     child.send_signal(signal.SIGKILL)
                     child.communicate()
+                    errors_file.close()
                     with Outbox(outbox_path) as outbox:
                         cut_off = outbox.status().counts["sending"]
                     kill_log.append({"run": runs, "server_had": delivered(), "left_sending": cut_off})
                     say(f"SIGKILL #{len(kill_log)} with {delivered()} records on the server, {cut_off} cut off mid-send")
                     continue
-            out, err = child.communicate(timeout=900)
+            out, _ = child.communicate(timeout=900)
+            errors_file.close()
+            err = (work / f"sync-{runs}.stderr").read_text()
             with Outbox(outbox_path) as outbox:
                 status = outbox.status()
             left = status.counts["pending"] + status.counts["sending"]
@@ -173,19 +187,19 @@ def run(
             states = outbox.status().counts
             sent_ids = {item.id for item in outbox.items(SENT)}
             failed = [(item.id, item.last_error) for item in outbox.items(FAILED)]
-        if target == "odoo":
+        if is_odoo:
             state = server.state
             created = {rid for (model, rid) in state.creations if model in ("hr.expense", "res.partner")}
             duplicates = state.duplicates()
-            expenses = list(state.models["hr.expense"].rows.values())
+            expenses = state.made("hr.expense")
             attachments = state.models["ir.attachment"].rows.values()
             per_expense = {e["id"]: 0 for e in expenses}
             for a in attachments:
                 if a["res_model"] == "hr.expense":
                     per_expense[a["res_id"]] = per_expense.get(a["res_id"], 0) + 1
             receipts_ok = all(n == 1 for n in per_expense.values()) and all(e["message_main_attachment_id"] for e in expenses)
-            requests = sum(state.calls[k] for k in ("common.version", "common.authenticate", "object.execute_kw"))
-            logins = state.calls["common.authenticate"]
+            requests = sum(state.calls[k] for k in ("common.version", "common.authenticate", "object.execute_kw", "json2"))
+            logins = state.calls["common.authenticate"] + state.calls["res.users.context_get"]
         else:
             created = set(server.creations)
             duplicates = server.duplicates()
@@ -235,7 +249,7 @@ def run(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1000)
-    parser.add_argument("--target", choices=["odoo", "greenpay"], default="odoo")
+    parser.add_argument("--target", choices=TARGETS, default="odoo18", help="odoo18 (JSON-RPC), odoo19 (JSON-2) or greenpay")
     parser.add_argument("--errors", type=float, default=0.2, help="share of requests answered with a 5xx")
     parser.add_argument("--timeouts", type=float, default=0.1, help="share of requests that hang past the client timeout")
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs of the sync process")

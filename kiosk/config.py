@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import socket
 import sys
 import tomllib
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import tomli_w
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 APP_DIR_NAME = "scan-kiosk"
 ENGINES = ("onnx", "paddle")
 SECRET_LIKE_WORDS = ("token", "password", "secret", "api_key", "apikey", "key")
+SECRET_NAME_KEYS = frozenset({"token_secret"})
+"""Keys whose value is the keyring name of a secret, never the secret: allowed despite their wording."""
 
 
 def config_dir() -> Path:
@@ -97,6 +101,8 @@ class OcrSettings:
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 REMOTE_POLICIES = ("off", "manual", "auto")
 SYNC_TARGETS = ("none", "odoo", "greenpay")
+GREENPAY_BODIES = ("greenpay", "record")
+"""`[greenpay] body`: GreenPay's own passport shape, or the kiosk's whole record (what older kiosks sent)."""
 ODOO_EXPENSE_FIELDS = {
     "name": "name",
     "amount": "total_amount_currency",
@@ -133,13 +139,23 @@ class ReceiptSettings:
             raise ConfigError("[receipt] read_width must be 0 (never shrink) or at least 320 pixels")
 
 
+DEFAULT_TOKEN_SECRET = "ocr_token"
+_SECRET_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+REMOTE_KINDS = {"receipt": "receipt", "passport": "mrz"}
+"""Document kind -> the `[remote]` list of its providers."""
+
+
 @dataclass
-class RemoteSettings:
-    """The organisation's OCR service; its token is the `ocr_token` secret."""
+class RemoteEndpoint:
+    """One provider of one OCR kind (`[[remote.receipt]]` or `[[remote.mrz]]`): its own URL, token,
+    timeouts and circuit breaker."""
 
     url: str = ""
-    policy: str = "auto"
-    """off: never; manual: only when the operator asks; auto: also when the local read fails or is unsure."""
+    """The endpoint itself, posted to as written: http://HOST:8000/ocr, https://gw.example.org/api/ocr/scan-mrz."""
+    token_secret: str = DEFAULT_TOKEN_SECRET
+    """The name of its bearer token in the keyring (`kiosk secret set NAME`), never the token."""
+    health_url: str = ""
+    """Its health check ("" = the URL's scheme, host and port + /health)."""
     ca_bundle: str = ""
     connect_timeout: float = 5.0
     read_timeout: float = 35.0
@@ -153,19 +169,83 @@ class RemoteSettings:
     breaker_cooldown: float = 30.0
     """Seconds an open circuit refuses requests without trying, before one trial request."""
 
+    def validate(self, where: str = "[remote]") -> None:
+        """`where` names the entry in messages, e.g. `[[remote.mrz]] 2:`."""
+        _check_endpoint_url(where, "url", self.url)
+        if self.health_url:
+            _check_http(where, "health_url", self.health_url)
+        if not _SECRET_NAME.fullmatch(self.token_secret):
+            raise ConfigError(
+                f"{where} token_secret must be the name of a stored secret such as {DEFAULT_TOKEN_SECRET} "
+                "(`kiosk secret set NAME`), not the token itself"
+            )
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ConfigError(f"{where} timeouts must be positive")
+        if not 0 <= self.retries <= 10:
+            raise ConfigError(f"{where} retries must be between 0 and 10")
+        if self.backoff < 0 or self.max_retry_wait < 0:
+            raise ConfigError(f"{where} backoff and max_retry_wait must be 0 or more")
+        if self.breaker_failures < 1 or self.breaker_cooldown <= 0:
+            raise ConfigError(f"{where} breaker_failures must be at least 1 and breaker_cooldown positive")
+
+
+def _check_http(where: str, key: str, url: str) -> SplitResult:
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where} {key} must start with http:// or https://")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{where} {key} is not a valid URL") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where} {key} has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{where} {key} must not carry a user or password: tokens live in the keyring")
+    return parts
+
+
+def _check_endpoint_url(where: str, key: str, url: str) -> None:
+    if not url:
+        raise ConfigError(f"{where} {key} is missing")
+    if _check_http(where, key, url).path in ("", "/"):
+        raise ConfigError(
+            f"{where} {key} must name the endpoint itself (e.g. http://HOST:8000/ocr or http://HOST:5000/scan-mrz), "
+            "not only the server"
+        )
+
+
+@dataclass
+class RemoteSettings:
+    """The organisation's OCR services: receipt OCR and MRZ OCR, each an ordered list of providers
+    (`[[remote.receipt]]`, `[[remote.mrz]]`) tried in turn until one answers."""
+
+    policy: str = "auto"
+    """off: never; manual: only when the operator asks; auto: also when the local read fails or is unsure."""
+    total_timeout: float = 120.0
+    """Seconds one scan may wait for the OCR services in all: every provider, retry and wait together."""
+    max_amount: float = 1_000_000.0
+    """The largest amount an OCR service's receipt answer may hold; a larger one is read as not plausible."""
+    receipt: list[RemoteEndpoint] = field(default_factory=list, metadata={"entries": RemoteEndpoint})
+    mrz: list[RemoteEndpoint] = field(default_factory=list, metadata={"entries": RemoteEndpoint})
+
+    def endpoints(self, kind: str) -> list[RemoteEndpoint]:
+        """The providers of a document kind (`receipt` or `passport`), in the order they are tried."""
+        return getattr(self, REMOTE_KINDS[kind])
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.receipt or self.mrz)
+
     def validate(self) -> None:
-        if self.url and not self.url.startswith(("http://", "https://")):
-            raise ConfigError("[remote] url must start with http:// or https://")
         if self.policy not in REMOTE_POLICIES:
             raise ConfigError(f"[remote] policy must be one of {', '.join(REMOTE_POLICIES)}")
-        if self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise ConfigError("[remote] timeouts must be positive")
-        if not 0 <= self.retries <= 10:
-            raise ConfigError("[remote] retries must be between 0 and 10")
-        if self.backoff < 0 or self.max_retry_wait < 0:
-            raise ConfigError("[remote] backoff and max_retry_wait must be 0 or more")
-        if self.breaker_failures < 1 or self.breaker_cooldown <= 0:
-            raise ConfigError("[remote] breaker_failures must be at least 1 and breaker_cooldown positive")
+        if self.total_timeout <= 0:
+            raise ConfigError("[remote] total_timeout must be positive")
+        if not 0 < self.max_amount < float("inf"):
+            raise ConfigError("[remote] max_amount must be a positive amount")
+        for name in REMOTE_KINDS.values():
+            for number, endpoint in enumerate(getattr(self, name), 1):
+                endpoint.validate(f"[[remote.{name}]] {number}:")
 
 
 @dataclass
@@ -205,6 +285,9 @@ class OdooSettings:
     url: str = ""
     database: str = ""
     login: str = ""
+    """The Odoo user of JSON-RPC (Odoo 17/18); JSON-2 (19+) needs none: the API key is the user."""
+    protocol: str = "auto"
+    """auto: JSON-2 on Odoo 19+ (odoo_secret an API key), JSON-RPC before; jsonrpc or json2 to insist on one."""
     employee_id: int = 0
     product_id: int = 0
     payment_mode: str = "own_account"
@@ -226,6 +309,8 @@ class OdooSettings:
             raise ConfigError("[odoo] url must start with http:// or https://")
         if self.payment_mode not in ("own_account", "company_account"):
             raise ConfigError("[odoo] payment_mode must be own_account or company_account")
+        if self.protocol not in ("auto", "jsonrpc", "json2"):
+            raise ConfigError("[odoo] protocol must be auto, jsonrpc or json2")
         if self.employee_id < 0 or self.product_id < 0:
             raise ConfigError("[odoo] employee_id and product_id must be record ids (0 = not set)")
         if self.partner_match not in ("ref", "record"):
@@ -257,8 +342,14 @@ class GreenPaySettings:
     passports_path: str = "/api/passports"
     receipts_path: str = ""
     """Where receipts go ("" = GreenPay takes passports only; receipts then fail with a clear message)."""
+    body: str = "greenpay"
+    """What a passport is sent as: `greenpay` (GreenPay's flat camelCase passport shape) or `record` (the kiosk's whole record)."""
     body_fields: dict[str, str] = field(default_factory=dict)
-    """JSON key -> record field (or id, kind, kiosk_id, operator, created_at, confirmed_at, confidence); empty = the whole record."""
+    """JSON key -> source (a record field or attribute, mrz_text, valid_check_digits, <field>.confidence|source|valid);
+    when set, a passport is sent as exactly these keys; empty = the `body` shape."""
+    check_path: str = ""
+    """What the connection check asks: "" = POST an empty record to passports_path (refused, stores nothing);
+    a path = GET it with the token (a health endpoint that checks the token, answering {"status": "ok"})."""
     timeout: float = 30.0
 
     def validate(self) -> None:
@@ -268,8 +359,14 @@ class GreenPaySettings:
             raise ConfigError("[greenpay] passports_path must start with /")
         if self.receipts_path and not self.receipts_path.startswith("/"):
             raise ConfigError("[greenpay] receipts_path must start with / (or be empty)")
+        if self.check_path and not self.check_path.startswith("/"):
+            raise ConfigError("[greenpay] check_path must start with / (or be empty)")
+        if self.body not in GREENPAY_BODIES:
+            raise ConfigError(f"[greenpay] body must be one of {', '.join(GREENPAY_BODIES)}")
         if not all(isinstance(v, str) and v for v in self.body_fields.values()):
             raise ConfigError("[greenpay.body_fields] values must name a record field")
+        if self.body_fields and self.body == "record":
+            raise ConfigError('[greenpay] body = "record" sends the whole record: remove [greenpay.body_fields] or set body = "greenpay"')
         if self.timeout <= 0:
             raise ConfigError("[greenpay] timeout must be positive")
 
@@ -325,20 +422,43 @@ class Settings:
 
 
 def _looks_secret(key: str) -> bool:
+    if key in SECRET_NAME_KEYS:
+        return False
     words = key.lower().replace("-", "_").split("_")
     return any(word in SECRET_LIKE_WORDS for word in words) or key.lower() in SECRET_LIKE_WORDS
 
 
-def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
+def _coerce(where: str, key: str, value: Any, default: Any) -> Any:
     expected = type(default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(f"[{section}] {key} must be {expected.__name__}, not {type(value).__name__}")
+        raise ConfigError(f"{where} {key} must be {expected.__name__}, not {type(value).__name__}")
     return value
 
 
-SCHEMA_VERSION = 1
+def _entries(table: str, value: Any, entry_type: type, strict: bool, ignored: list[str]) -> list[Any]:
+    """A list of tables (`[[remote.mrz]]` blocks) as `entry_type` dataclasses; keys checked as in a section."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"[{table.replace('.', '] ', 1)} must be a list of [[{table}]] tables")
+    entries = []
+    for number, values in enumerate(value, 1):
+        where = f"[[{table}]] {number}:"
+        entry = entry_type()
+        known = {f.name for f in fields(entry)}
+        for key, item in values.items():
+            _reject_secret(where, key)
+            if key not in known:
+                if strict:
+                    raise ConfigError(f"{where} unknown setting {key}")
+                ignored.append(f"{where} {key}")
+                continue
+            setattr(entry, key, _coerce(where, key, item, getattr(entry, key)))
+        entries.append(entry)
+    return entries
+
+
+SCHEMA_VERSION = 2
 """Version of the settings file layout this release writes; a file without `schema` is version 0."""
 SCHEMA_KEY = "schema"
 
@@ -358,7 +478,33 @@ def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, SCHEMA_KEY: 1}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
+_V1_ENDPOINT_KEYS = (
+    "ca_bundle", "connect_timeout", "read_timeout", "retries", "backoff", "max_retry_wait", "breaker_failures",
+    "breaker_cooldown",
+)
+
+
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had one `[remote] url`, a base serving `/ocr`, `/scan-mrz` and `/health`, with one set of
+    timeouts; version 2 has ordered provider lists `[[remote.receipt]]` and `[[remote.mrz]]`, each entry a
+    full endpoint URL. A base B becomes one receipt provider `B/ocr` and one MRZ provider `B/scan-mrz`,
+    both with the `ocr_token` secret, the old timeouts, retries and breaker values, and health at `B/health`
+    as before. Without a URL there is no provider, and the old values apply to nothing: dropped."""
+    remote = data.get("remote")
+    if not isinstance(remote, dict) or not isinstance(remote.get("url", ""), str):
+        return data  # nothing to move, or a url of the wrong type: left for the loader to name
+    carried = {key: remote.pop(key) for key in _V1_ENDPOINT_KEYS if key in remote}
+    base = remote.pop("url", "").strip().rstrip("/")
+    if base:
+        common = {"token_secret": "ocr_token", **carried}
+        if urlsplit(base).path not in ("", "/"):
+            common["health_url"] = f"{base}/health"  # v1 asked B/health; the v2 default is the origin's
+        remote["receipt"] = [{"url": f"{base}/ocr", **common}]
+        remote["mrz"] = [{"url": f"{base}/scan-mrz", **common}]
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 """`MIGRATIONS[n]` turns a version-n settings dict into version n + 1.
 
 When a release renames, moves or removes a setting, it bumps `SCHEMA_VERSION`
@@ -382,10 +528,14 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _reject_secret(section_name: str, key: str) -> None:
+MOVED = {("remote", "url"): "since settings schema 2 each OCR service is a [[remote.receipt]] or [[remote.mrz]] table with its own url"}
+"""Hints for keys a migration moved, should a hand-written file of the current schema still use them."""
+
+
+def _reject_secret(where: str, key: str) -> None:
     if _looks_secret(key):
         raise ConfigError(
-            f"[{section_name}] {key}: secrets do not belong in the settings file; "
+            f"{where} {key}: secrets do not belong in the settings file; "
             "store them with `kiosk secret set NAME`"
         )
 
@@ -409,26 +559,31 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             if strict:
                 raise ConfigError(f"unknown settings section [{section_name}]")
             for key in values if isinstance(values, dict) else ():
-                _reject_secret(section_name, key)
+                _reject_secret(f"[{section_name}]", key)
             ignored.append(f"[{section_name}]")
             continue
         if not isinstance(values, dict):
             raise ConfigError(f"[{section_name}] must be a table")
         section = getattr(settings, section_name)
-        section_keys = {f.name for f in fields(section)}
+        section_fields = {f.name: f for f in fields(section)}
         for key, value in values.items():
-            _reject_secret(section_name, key)
-            if key not in section_keys:
+            _reject_secret(f"[{section_name}]", key)
+            if key not in section_fields:
                 if strict:
-                    raise ConfigError(f"unknown setting [{section_name}] {key}")
+                    hint = MOVED.get((section_name, key))
+                    raise ConfigError(f"unknown setting [{section_name}] {key}{': ' + hint if hint else ''}")
                 ignored.append(f"[{section_name}] {key}")
+                continue
+            entry_type = section_fields[key].metadata.get("entries")
+            if entry_type is not None:
+                setattr(section, key, _entries(f"{section_name}.{key}", value, entry_type, strict, ignored))
                 continue
             default = getattr(section, key)
             if not strict and default and isinstance(default, dict) and isinstance(value, dict):
                 # A fixed mapping (e.g. [odoo.expense_fields]) may gain keys in a newer release too.
                 ignored += [f"[{section_name}.{key}] {name}" for name in value if name not in default]
                 value = {name: item for name, item in value.items() if name in default}
-            setattr(section, key, _coerce(section_name, key, value, default))
+            setattr(section, key, _coerce(f"[{section_name}]", key, value, default))
     if ignored:
         log.warning(
             "settings file is schema %d, newer than this release's %d; ignoring settings it does not know: %s",

@@ -19,6 +19,9 @@ from kiosk.errors import SecretError
 SERVICE = "scan-kiosk"
 SECRETS = {
     "ocr_token": "bearer token of the remote OCR service",
+    "mrz_token": "bearer token of the MRZ OCR service, when it has its own",
+    "ocr_backup_token": "bearer token of a backup receipt OCR provider",
+    "mrz_backup_token": "bearer token of a backup MRZ OCR provider",
     "odoo_secret": "Odoo password or API key",
     "greenpay_token": "bearer token of the GreenPay backend",
     "outbox_key": "encryption key of the on-disk outbox",

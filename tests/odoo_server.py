@@ -170,11 +170,15 @@ class FieldDef:
     relation: str | None = None
     selection: tuple[str, ...] = ()
     compute: Callable[["OdooState", dict[str, Any]], Any] | None = None
+    labels: tuple[str, ...] = ()
+    """The selection's labels, when `fields_get` is asked for `selection`."""
 
     def attributes(self, wanted: list[str] | None) -> dict[str, Any]:
         attrs: dict[str, Any] = {"readonly": self.readonly, "required": self.required, "string": self.string, "type": self.type}
         if self.relation:
             attrs["relation"] = self.relation
+        if self.labels:
+            attrs["selection"] = [list(pair) for pair in zip(self.selection, self.labels)]
         names = sorted(attrs if wanted is None else [a for a in wanted if a in attrs])
         return {name: attrs[name] for name in names}
 
@@ -266,6 +270,14 @@ CURRENCIES = [(1, "USD", True), (125, "EUR", True), (148, "MYR", False)]
 class OdooState:
     """Odoo's database: survives restarts of the HTTP listener; thread-safe."""
 
+    database = DATABASE
+    version = VERSION
+    IDS = {"expense": 65, "attachment": 1048, "partner": 102, "meals": 44, "mileage": 46, "eur": 125, "myr": 148,
+           "holder": 60, "de": 57, "employee": 1, "other_employee": 6}
+    """Ids of this demo database a test needs: the first new record of each model, products, currencies."""
+    keys = {PASSWORD: ADMIN_UID, API_KEY: ADMIN_UID}
+    """Password or API key -> uid."""
+
     def __init__(self, auth_delay: float = 0.0) -> None:
         self.lock = threading.RLock()
         self.auth_delay = auth_delay
@@ -343,20 +355,21 @@ class OdooState:
         with self.lock:
             self.calls[f"{service}.{method}"] += 1
         if service == "common" and method == "version":
-            return dict(VERSION)
+            return dict(self.version)
         if service == "common" and method in ("authenticate", "login"):
             db, login, password = args[0], args[1], args[2]
-            if db != DATABASE:
+            if db != self.database:
                 raise no_database(db)
             time.sleep(self.auth_delay)  # password hashing: ~0.5 s on the real server
-            return ADMIN_UID if login == "admin" and password in (PASSWORD, API_KEY) else False
+            uid = self.keys.get(password)
+            return uid if uid and self.models["res.users"].rows[uid]["login"] == login else False
         if service == "object" and method == "execute_kw":
             db, uid, password, model, model_method = args[:5]
             margs = args[5] if len(args) > 5 else []
             kwargs = args[6] if len(args) > 6 else {}
-            if db != DATABASE:
+            if db != self.database:
                 raise no_database(db)
-            if uid != ADMIN_UID or password not in (PASSWORD, API_KEY):
+            if self.keys.get(password) != uid:
                 raise access_denied()
             with self.lock:
                 self.calls[f"{model}.{model_method}"] += 1
@@ -364,6 +377,10 @@ class OdooState:
         raise RpcError("builtins.Exception", f"No such service or method: {service}.{method}", "Exception")
 
     # -- the ORM --------------------------------------------------------------
+
+    @staticmethod
+    def invalid_field(name: str, model: str) -> RpcError:
+        return invalid_field(name, model)
 
     def _model(self, name: str) -> Model:
         if name not in self.models:
@@ -414,7 +431,7 @@ class OdooState:
     def _clean(self, uid: int, model: Model, values: dict[str, Any]) -> dict[str, Any]:
         for name in values:
             if name not in model.fields and name != "id":
-                raise invalid_field(name, model.name)
+                raise self.invalid_field(name, model.name)
         clean: dict[str, Any] = {}
         for name, value in values.items():
             f = model.fields[name]
@@ -477,7 +494,7 @@ class OdooState:
         names = fields or [n for n in model.fields]
         for name in names:
             if name not in model.fields and name != "id":
-                raise invalid_field(name, model.name)
+                raise self.invalid_field(name, model.name)
         out = {"id": row["id"]}
         for name in names:
             if name != "id":
@@ -495,7 +512,7 @@ class OdooState:
                 continue
             name, op, value = term
             if name not in model.fields and name != "id":
-                raise invalid_field(name, model.name)
+                raise self.invalid_field(name, model.name)
             have = row.get(name, False)
             if op == "=" and have != value:
                 return False
@@ -531,9 +548,13 @@ class OdooState:
         with self.lock:
             return {k: n for k, n in self.creations.items() if n > 1}
 
-    def count(self, model: str) -> int:
+    def made(self, model: str) -> list[dict[str, Any]]:
+        """The rows of `model` that are not demo data the server started with (Odoo 19's demo expenses)."""
         with self.lock:
-            return len(self.models[model].rows)
+            return [row for row in self.models[model].rows.values() if not row.get("_demo")]
+
+    def count(self, model: str) -> int:
+        return len(self.made(model))
 
 
 class _Desc:
@@ -664,12 +685,12 @@ class FaultyHandler(BaseHTTPRequestHandler):
     def app(self) -> Any:
         return self.server.owner  # type: ignore[attr-defined]
 
-    def send(self, status: int, body: bytes, content_type: str) -> None:
+    def send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            for name, value in getattr(self.app, "extra_headers", {}).items():
+            for name, value in {**getattr(self.app, "extra_headers", {}), **(headers or {})}.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
@@ -684,14 +705,18 @@ class FaultyHandler(BaseHTTPRequestHandler):
         if kind != "ok" and not after:
             self._fail(kind, faults)
             return
-        status, payload, content_type = self.app.answer(self, body)
+        answer = self.app.answer(self, body)
         if kind != "ok":
             self._fail(kind, faults)
             return
-        self.send(status, payload, content_type)
+        self.send(*answer)
 
     def do_GET(self) -> None:  # noqa: N802
-        self.send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+        answer_get = getattr(self.app, "answer_get", None)
+        if answer_get is None:
+            self.send(404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8")
+            return
+        self.send(*answer_get(self))
 
     def _fail(self, kind: str, faults: Faults) -> None:
         if kind == "timeout":
@@ -709,6 +734,13 @@ class FaultyHandler(BaseHTTPRequestHandler):
 class OdooServer(LoopbackServer):
     """The loopback Odoo: `with OdooServer() as odoo: ... odoo.url, odoo.state`."""
 
+    VERSION = "18.0"
+    DATABASE = DATABASE
+    SECRET = PASSWORD
+    """What the kiosk stores as odoo_secret for this server."""
+    API_NOTE = ""
+    """How the kiosk's connect summary names the protocol it chose."""
+
     def __init__(self, state: OdooState | None = None, faults: Faults | None = None, port: int = 0) -> None:
         super().__init__(OdooHandler, port)
         self.state = state or OdooState()
@@ -719,7 +751,10 @@ class OdooServer(LoopbackServer):
         return self._status_rng.choice((500, 502, 503, 504))
 
     def answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes, str]:
-        if handler.path.split("?")[0] != "/jsonrpc":
+        path = handler.path.split("?")[0]
+        if path == "/web/webclient/version_info":
+            return version_info(self.state, body)
+        if path != "/jsonrpc":
             return 404, NOT_FOUND_HTML.encode(), "text/html; charset=utf-8"
         try:
             request = json.loads(body)
@@ -730,6 +765,16 @@ class OdooServer(LoopbackServer):
             payload = {"jsonrpc": "2.0", "id": None, "error": {"code": 400, "message": "Odoo Server Error", "data": error.data}}
             return 200, odoo_body(payload), "application/json; charset=utf-8"
         return 200, odoo_body(self.state.dispatch(request)), "application/json; charset=utf-8"
+
+
+def version_info(state: OdooState, body: bytes) -> tuple[int, bytes, str]:
+    """`POST /web/webclient/version_info` (a JSON-RPC route of the web client, auth none, in 17, 18 and 19)."""
+    try:
+        request_id = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        request_id = None
+    payload = {"jsonrpc": "2.0", "id": request_id, "result": dict(state.version)}
+    return 200, odoo_body(payload), "application/json; charset=utf-8"
 
 
 class OdooHandler(FaultyHandler):

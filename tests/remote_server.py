@@ -2,7 +2,14 @@
 
 `GET /health`, `POST /scan-mrz` and `POST /ocr`; the POSTs parse the
 multipart body for real, require the `file` field (a JPEG or PNG of at most
-10 MB) and the bearer token, as the organisation's FastAPI service does.
+10 MB) and the bearer token, as the organisation's FastAPI service does: the
+token first (a FastAPI security dependency), then the form (`auth_after_body`
+turns that round, as a service that reads the token in its handler does).
+As the seeds deploy them, one server can be a receipt service only
+(`OcrTestServer.receipt()`: `/ocr`), an MRZ service only
+(`OcrTestServer.mrz()`: `/scan-mrz`), or either behind a proxy path
+(`OcrTestServer.mrz("/api/ocr")`: `/api/ocr/scan-mrz`, health at
+`/api/ocr/health`); `server.endpoint(kind)` is the full URL to configure.
 What each request gets is switchable: `server.script(...)` queues behaviours
 for the next requests, `server.default` applies after that.
 
@@ -41,9 +48,22 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.capture.synthetic import PassportData
+from kiosk.config import RemoteEndpoint, RemoteSettings
 
 TOKEN = "test-token-5b1f0c9e"
+TOKENS = {"ocr_token": TOKEN}
+"""The tokens a client gets, by secret name: every provider with the default `token_secret`."""
 MAX_FILE_BYTES = 10_000_000
+ENDPOINTS = {"passport": "/scan-mrz", "receipt": "/ocr"}
+
+
+def remote_settings(base: str, policy: str = "auto", **endpoint: Any) -> RemoteSettings:
+    """Settings for one server serving both kinds under `base` (`base/ocr`, `base/scan-mrz`), one provider each."""
+    return RemoteSettings(
+        policy=policy,
+        receipt=[RemoteEndpoint(url=base + ENDPOINTS["receipt"], **endpoint)],
+        mrz=[RemoteEndpoint(url=base + ENDPOINTS["passport"], **endpoint)],
+    )
 
 
 def passport_answer(data: PassportData = PassportData()) -> dict[str, Any]:
@@ -122,10 +142,23 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
 class OcrTestServer:
     """The service on 127.0.0.1 (random port), optionally over TLS. Use as a context manager."""
 
-    def __init__(self, token: str = TOKEN, *, tls: ssl.SSLContext | None = None, health_shape: str = "ok") -> None:
+    def __init__(
+        self,
+        token: str = TOKEN,
+        *,
+        tls: ssl.SSLContext | None = None,
+        health_shape: str = "ok",
+        kinds: tuple[str, ...] = ("passport", "receipt"),
+        prefix: str = "",
+        auth_after_body: bool = False,
+    ) -> None:
         self.token = token
         self.tls = tls
         self.health_shape = health_shape
+        self.paths = {prefix + ENDPOINTS[kind]: kind for kind in kinds}
+        """Path -> the document kind served there."""
+        self.health_path = prefix + "/health"
+        self.auth_after_body = auth_after_body
         self.default: Any = "normal"
         self.passport_answer = passport_answer()
         self.receipt_answer = dict(RECEIPT_ANSWER)
@@ -136,11 +169,26 @@ class OcrTestServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def receipt(cls, prefix: str = "", **kwargs: Any) -> "OcrTestServer":
+        """A receipt OCR service alone, at `prefix/ocr`."""
+        return cls(kinds=("receipt",), prefix=prefix, **kwargs)
+
+    @classmethod
+    def mrz(cls, prefix: str = "", **kwargs: Any) -> "OcrTestServer":
+        """An MRZ OCR service alone, at `prefix/scan-mrz`."""
+        return cls(kinds=("passport",), prefix=prefix, **kwargs)
+
     @property
     def url(self) -> str:
         assert self._httpd is not None
         host, port = self._httpd.server_address[:2]
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
+
+    def endpoint(self, kind: str) -> str:
+        """The full URL of the endpoint for `passport` or `receipt`."""
+        [path] = [path for path, served in self.paths.items() if served == kind]
+        return self.url + path
 
     def script(self, *behaviours: Any) -> None:
         """The next requests get these behaviours, in order; then `default`."""
@@ -211,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(data).encode("utf-8"), headers=headers)
 
     def do_GET(self) -> None:
-        if self.path != "/health":
+        if self.path != self.owner.health_path:
             self._json(404, {"detail": "Not Found"})
             return
         behaviour = self.owner.next_behaviour()
@@ -228,7 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if self.path not in ("/scan-mrz", "/ocr"):
+        kind = self.owner.paths.get(self.path)
+        if kind is None:
             self._json(404, {"detail": "Not Found"})
             return
         authorized = self.headers.get("Authorization") == f"Bearer {self.owner.token}"
@@ -253,12 +302,13 @@ class _Handler(BaseHTTPRequestHandler):
                 time.monotonic(),
             )
         )
-        if not authorized:
-            self._json(401, {"detail": "Invalid authentication credentials"})
-            return
-        if problem:
-            self._json(422, {"detail": [{"loc": ["body", "file"], "msg": problem, "type": "value_error"}]})
-            return
+        for check in ("form", "token") if self.owner.auth_after_body else ("token", "form"):
+            if check == "token" and not authorized:
+                self._json(401, {"detail": "Invalid authentication credentials"})
+                return
+            if check == "form" and problem:
+                self._json(422, {"detail": [{"loc": ["body", "file"], "msg": problem, "type": "value_error"}]})
+                return
         if len(data) > MAX_FILE_BYTES:
             self._json(413, {"success": False, "error": "File too large (max 10MB)", "confidence": 0.0})
             return
@@ -268,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self._misbehave(behaviour):
             return
         if behaviour == "no_mrz":
-            if self.path == "/scan-mrz":
+            if kind == "passport":
                 self._json(422, {"success": False, "error": "No MRZ detected in image", "confidence": 0.45})
             else:
                 self._json(422, {"success": False, "error": "No text detected in image", "confidence": 0.1})
@@ -276,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(behaviour, tuple) and behaviour[0] == "json":
             self._json(200, behaviour[1])
             return
-        self._json(200, self.owner.passport_answer if self.path == "/scan-mrz" else self.owner.receipt_answer)
+        self._json(200, self.owner.passport_answer if kind == "passport" else self.owner.receipt_answer)
 
     def _misbehave(self, behaviour: Any) -> bool:
         """Apply a failure behaviour; True when the request is answered (or abandoned) by it."""

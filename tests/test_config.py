@@ -43,7 +43,7 @@ def test_saved_file_starts_with_its_schema_and_round_trips(tmp_path):
     settings.kiosk.operator = "Aisha"
     path = save_settings(settings, tmp_path / "settings.toml")
     assert path.read_text().startswith(f"schema = {SCHEMA_VERSION}\n")
-    assert SCHEMA_VERSION == 1
+    assert SCHEMA_VERSION == 2
     assert load_settings(path) == settings
 
 
@@ -109,17 +109,17 @@ def test_migrations_chain_up_to_the_current_schema(tmp_path, monkeypatch):
         data["ocr"]["threads"] = data["ocr"].pop("workers")
         return data
 
-    # Pretend release 2 renamed [ocr] workers (version 1) to [ocr] threads.
-    monkeypatch.setattr(kiosk.config, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(kiosk.config.MIGRATIONS, 1, rename_threads)
+    # Pretend release 3 renamed [ocr] workers (version 2) to [ocr] threads.
+    monkeypatch.setattr(kiosk.config, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(kiosk.config.MIGRATIONS, 2, rename_threads)
     path = tmp_path / "settings.toml"
-    path.write_text("schema = 1\n\n[ocr]\nworkers = 3\n")
+    path.write_text("schema = 2\n\n[ocr]\nworkers = 3\n")
     assert load_settings(path).ocr.threads == 3
-    # A file from before schemas goes through both steps.
+    # A file from before schemas goes through every step.
     path.write_text("[ocr]\nworkers = 4\n")
     assert load_settings(path).ocr.threads == 4
-    # A file written by release 2 is not migrated again.
-    path.write_text("schema = 2\n\n[ocr]\nthreads = 5\n")
+    # A file written by release 3 is not migrated again.
+    path.write_text("schema = 3\n\n[ocr]\nthreads = 5\n")
     assert load_settings(path).ocr.threads == 5
 
 
@@ -189,3 +189,201 @@ def test_no_keyring_daemon_gives_a_helpful_error(monkeypatch):
 def test_unknown_secret_name_is_refused():
     with pytest.raises(SecretError, match="unknown secret"):
         set_secret("root_password", "x")
+
+
+# ------------------------------------------------------------- remote OCR providers
+
+RELEASE_1_FILE = """\
+schema = 1
+
+[kiosk]
+id = "counter-2"
+operator = ""
+
+[ocr]
+engine = "onnx"
+threads = 0
+confidence_threshold = 0.6
+max_side = 2000
+
+[receipt]
+currency = ""
+date_order = "DMY"
+read_width = 800
+
+[remote]
+url = "https://ocr.example.org/api/ocr"
+policy = "manual"
+ca_bundle = "/etc/ssl/org-ca.pem"
+connect_timeout = 5.0
+read_timeout = 20.0
+retries = 1
+backoff = 0.5
+max_retry_wait = 10.0
+breaker_failures = 3
+breaker_cooldown = 45.0
+
+[sync]
+target = "none"
+outbox = ""
+store_images = false
+retention_days = 7
+backoff_seconds = 5.0
+backoff_max_seconds = 900.0
+max_attempts = 0
+poll_seconds = 10.0
+
+[odoo]
+url = ""
+database = ""
+login = ""
+employee_id = 0
+product_id = 0
+payment_mode = "own_account"
+partner_model = "res.partner"
+expense_model = "hr.expense"
+partner_match = "ref"
+timeout = 30.0
+doubt_seconds = 150.0
+
+[odoo.expense_fields]
+name = "name"
+amount = "total_amount_currency"
+date = "date"
+employee = "employee_id"
+product = "product_id"
+description = "description"
+payment_mode = "payment_mode"
+currency = "currency_id"
+main_attachment = "message_main_attachment_id"
+
+[odoo.partner_fields]
+name = "name"
+ref = "ref"
+country = "country_id"
+comment = "comment"
+
+[greenpay]
+url = ""
+passports_path = "/api/passports"
+receipts_path = ""
+timeout = 30.0
+
+[greenpay.body_fields]
+
+[capture]
+camera = "auto"
+width = 1280
+height = 720
+timeout = 20.0
+analysis_threads = 0
+
+[ui]
+idle_seconds = 90
+"""
+"""The settings file release 1 (one `[remote] url`) wrote, byte for byte, for a kiosk with its OCR service behind a proxy path."""
+
+
+def test_a_release_1_file_keeps_its_ocr_service_as_one_provider_per_kind(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(RELEASE_1_FILE)
+    remote = load_settings(path).remote
+    assert remote.policy == "manual"
+    [receipt], [mrz] = remote.receipt, remote.mrz
+    # The same addresses release 1 posted to and asked for health.
+    assert receipt.url == "https://ocr.example.org/api/ocr/ocr" and mrz.url == "https://ocr.example.org/api/ocr/scan-mrz"
+    for endpoint in (receipt, mrz):
+        assert endpoint.health_url == "https://ocr.example.org/api/ocr/health"
+        assert endpoint.token_secret == "ocr_token" and endpoint.ca_bundle == "/etc/ssl/org-ca.pem"
+        assert (endpoint.read_timeout, endpoint.retries, endpoint.breaker_cooldown) == (20.0, 1, 45.0)
+    # Saved again, it is a schema-2 file without the old key, and loads to the same.
+    save_settings(load_settings(path), path)
+    text = path.read_text()
+    assert text.startswith("schema = 2\n") and "[[remote.receipt]]" in text and "[[remote.mrz]]" in text
+    assert "\nurl = \"https://ocr.example.org/api/ocr\"\n" not in text
+    assert load_settings(path).remote == remote
+
+
+def test_a_release_0_file_with_a_plain_base_url_gets_the_default_health_and_no_url_means_no_provider(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[remote]\nurl = 'http://10.0.0.5:8000/'\nread_timeout = 40\n")
+    remote = load_settings(path).remote
+    assert [e.url for e in remote.receipt] == ["http://10.0.0.5:8000/ocr"]
+    assert [e.url for e in remote.mrz] == ["http://10.0.0.5:8000/scan-mrz"]
+    assert remote.mrz[0].health_url == "" and remote.mrz[0].read_timeout == 40.0  # "" = http://10.0.0.5:8000/health
+    path.write_text("schema = 1\n\n[remote]\nurl = ''\npolicy = 'off'\nretries = 4\n")
+    remote = load_settings(path).remote
+    assert (remote.receipt, remote.mrz, remote.policy) == ([], [], "off")
+
+
+SEED_LAYOUT = """\
+schema = 2
+
+[remote]
+policy = "auto"
+total_timeout = 90
+
+[[remote.receipt]]
+url = "http://10.0.0.5:8000/ocr"
+
+[[remote.mrz]]
+url = "http://10.0.0.5:5000/scan-mrz"
+token_secret = "mrz_token"
+read_timeout = 35
+
+[[remote.mrz]]
+url = "https://backup.example.org/api/ocr/scan-mrz"
+token_secret = "mrz_backup_token"
+health_url = "https://backup.example.org/api/ocr/health"
+"""
+
+
+def test_the_seed_layout_loads_in_order_and_round_trips(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(SEED_LAYOUT)
+    settings = load_settings(path)
+    remote = settings.remote
+    assert remote.total_timeout == 90.0
+    assert [(e.url, e.token_secret) for e in remote.endpoints("receipt")] == [("http://10.0.0.5:8000/ocr", "ocr_token")]
+    assert [(e.url, e.token_secret) for e in remote.endpoints("passport")] == [
+        ("http://10.0.0.5:5000/scan-mrz", "mrz_token"),
+        ("https://backup.example.org/api/ocr/scan-mrz", "mrz_backup_token"),
+    ]
+    save_settings(settings, path)
+    assert path.read_text().count("[[remote.mrz]]") == 2
+    assert load_settings(path) == settings
+
+
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        ("[[remote.mrz]]\nurl = 'http://a:5000/scan-mrz'\n[[remote.mrz]]\nurl = 'ftp://b/scan-mrz'\n",
+         "[[remote.mrz]] 2: url must start with http:// or https://"),
+        ("[[remote.receipt]]\nurl = 'http://10.0.0.5:8000'\n", "[[remote.receipt]] 1: url must name the endpoint itself"),
+        ("[[remote.receipt]]\ntoken_secret = 'ocr_token'\n", "[[remote.receipt]] 1: url is missing"),
+        ("[[remote.mrz]]\nurl = 'http://a/scan-mrz'\nreed_timeout = 3\n", "[[remote.mrz]] 1: unknown setting reed_timeout"),
+        ("[[remote.mrz]]\nurl = 'http://a/scan-mrz'\nretries = 'two'\n", "[[remote.mrz]] 1: retries must be int, not str"),
+        ("[[remote.mrz]]\nurl = 'http://a/scan-mrz'\nbreaker_failures = 0\n", "[[remote.mrz]] 1: breaker_failures must be at least 1"),
+        ("[[remote.mrz]]\nurl = 'http://a/scan-mrz'\ntoken = 'abc'\n", "[[remote.mrz]] 1: token: secrets do not belong"),
+        ("[[remote.mrz]]\nurl = 'http://a/scan-mrz'\ntoken_secret = 'Abc-9f8e7d'\n",
+         "[[remote.mrz]] 1: token_secret must be the name of a stored secret"),
+        ("[[remote.mrz]]\nurl = 'https://me:abc@a/scan-mrz'\n", "[[remote.mrz]] 1: url must not carry a user or password"),
+        ("[remote]\nmrz = 'http://a/scan-mrz'\n", "[remote] mrz must be a list of [[remote.mrz]] tables"),
+        ("[remote]\nurl = 'http://a'\n", "unknown setting [remote] url: since settings schema 2"),
+    ],
+)
+def test_each_ocr_provider_is_validated_by_its_place_in_the_list(tmp_path, entries, message):
+    path = tmp_path / "settings.toml"
+    path.write_text("schema = 2\n\n" + entries)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert str(raised.value).startswith(message)
+    assert "abc" not in str(raised.value).lower()
+
+
+def test_a_newer_file_may_add_provider_keys(tmp_path, caplog):
+    path = tmp_path / "settings.toml"
+    path.write_text(f"schema = {SCHEMA_VERSION + 1}\n\n[[remote.mrz]]\nurl = 'http://a/scan-mrz'\nweight = 3\n")
+    with caplog.at_level(logging.WARNING, logger="kiosk.config"):
+        assert [e.url for e in load_settings(path).remote.mrz] == ["http://a/scan-mrz"]
+    assert "[[remote.mrz]] 1: weight" in caplog.text

@@ -11,7 +11,7 @@ from test_sync_odoo import odoo_settings
 import kiosk.secrets
 import kiosk.sync.targets.odoo as odoo_module
 from kiosk.cli.main import main
-from kiosk.config import RemoteSettings, Settings, save_settings
+from kiosk.config import Settings, save_settings
 from kiosk.ocr.remote.check import PLAIN_HTTP_WARNING, TYPED, check_service
 from kiosk.secrets import get_secret, set_secret
 from kiosk.sync.check import check_target
@@ -122,34 +122,41 @@ def test_greenpay_body_fields_are_checked_by_the_screen_too(tmp_path, capsys):
 
 
 def test_the_ocr_service_check_is_one_for_the_screen_and_the_command(tmp_path, capsys):
-    from remote_server import TOKEN, OcrTestServer
+    from remote_server import TOKEN, OcrTestServer, remote_settings
 
     with OcrTestServer() as server:
-        settings = Settings(remote=RemoteSettings(url=server.url))
+        settings = Settings(remote=remote_settings(server.url))
         no_token = check_service(settings)
-        assert not no_token.ok and no_token.problem == "no_token" and no_token.health.up
-        assert no_token.summary.endswith("but no token: scans will be refused")
+        assert not no_token.ok and no_token.problem == "no_token"
+        assert all(p.health.up and p.summary.endswith("but no token: scans will be refused; store it with `kiosk secret set ocr_token`")
+                   for p in no_token.providers)
         # Before, the screen showed ✓ here while `kiosk service check` exited 1.
         ok, message = check_remote(settings)
-        assert not ok and message.startswith("up (") and message.endswith(", but no token: scans will be refused")
-        typed = check_service(settings, TOKEN)
-        assert typed.ok and typed.token_source == TYPED and "token    typed, not stored" in typed.details
-        ok, message = check_remote(settings, TOKEN)
-        assert ok and message.startswith("up (") and message.endswith(" ms)")
+        assert not ok and message.startswith("receipt OCR: up (") and "MRZ OCR: up (" in message and "but no token" in message
+        typed = check_service(settings, {"ocr_token": TOKEN})
+        assert typed.ok and all(p.token_source == TYPED and p.token == "accepted" for p in typed.providers)
+        assert "token    typed, not stored (ocr_token), accepted" in typed.providers[0].details()
+        ok, message = check_remote(settings, {"ocr_token": TOKEN})
+        assert ok and message.startswith("receipt OCR: up (") and message.endswith(" ms), token accepted")
         config = tmp_path / "s.toml"
         save_settings(settings, config)
         assert main(["--config", str(config), "service", "check"]) == 1
         captured = capsys.readouterr()
-        assert "token    not set" in captured.out and "kiosk secret set ocr_token" in captured.err
+        assert "token    not set (ocr_token), not tested" in captured.out and "kiosk secret set ocr_token" in captured.err
         for result in (no_token, typed):
-            assert TOKEN not in " ".join([result.line(), *result.details, json.dumps(result.to_json())])
+            assert TOKEN not in " ".join([result.line(), *(d for p in result.providers for d in p.details()), json.dumps(result.to_json())])
+        assert [p.behaviour for p in server.posts()] == ["refused"] * 8  # 2 checks x 2 providers x (with, without token): no OCR work
     assert get_secret("ocr_token") is None
 
 
 def test_plain_http_to_another_host_is_a_warning_on_the_screen_too():
+    from remote_server import remote_settings
+
     other = f"http://127.0.0.2:{closed_port()}"  # loopback, but not this host's name for it: nothing listens
-    result = check_service(Settings(remote=RemoteSettings(url=other, connect_timeout=1.0)), "tok-typed")
+    settings = Settings(remote=remote_settings(other, connect_timeout=1.0))
+    result = check_service(settings, {"ocr_token": "tok-typed"})
     assert not result.ok and result.problem == "unreachable" and result.warnings == (PLAIN_HTTP_WARNING,)
-    assert result.line().endswith(PLAIN_HTTP_WARNING) and f"warning  {PLAIN_HTTP_WARNING}" in result.details
-    assert check_remote(Settings(remote=RemoteSettings(url=other)), "tok-typed") == (False, result.line())
+    assert result.line().endswith(PLAIN_HTTP_WARNING)
+    assert f"warning  {PLAIN_HTTP_WARNING}" in result.providers[0].details()
+    assert check_remote(settings, {"ocr_token": "tok-typed"}) == (False, result.line())
     assert check_service(Settings()).summary == "no OCR service URL"

@@ -39,7 +39,7 @@ from kiosk.ocr.remote.client import (
     receipt_from_answer,
 )
 from kiosk.records import PASSPORT_FIELDS, RECEIPT_FIELDS, SOURCE_REMOTE
-from remote_server import TOKEN, OcrTestServer, make_tls, parse_multipart, passport_answer
+from remote_server import TOKEN, TOKENS, OcrTestServer, make_tls, parse_multipart, passport_answer, remote_settings
 
 PASSPORT_VALUES = {
     "document_type": "P",
@@ -56,10 +56,15 @@ PASSPORT_VALUES = {
 
 
 def fast(url: str, **changes) -> RemoteSettings:
-    """Small timeouts and backoff, so every failure mode resolves in a few seconds."""
-    values = dict(url=url, connect_timeout=1.0, read_timeout=2.0, retries=2, backoff=0.05, max_retry_wait=3.0)
+    """One server at `url` for both kinds, with small timeouts and backoff, so every failure mode resolves in a few seconds."""
+    values = dict(connect_timeout=1.0, read_timeout=2.0, retries=2, backoff=0.05, max_retry_wait=3.0)
     values.update(changes)
-    return RemoteSettings(**values)
+    return remote_settings(url, **values)
+
+
+def mrz(remote: RemoteOcr):
+    """The client's (first) MRZ provider."""
+    return remote.providers["passport"][0]
 
 
 class FakeClock:
@@ -83,7 +88,7 @@ def server():
 
 @pytest.fixture
 def client(server):
-    with RemoteOcr(fast(server.url), TOKEN) as remote:
+    with RemoteOcr(fast(server.url), TOKENS) as remote:
         yield remote
 
 
@@ -116,10 +121,10 @@ def test_health_accepts_both_shapes_of_the_contract(shape, status, service):
 
 
 def test_health_of_an_unhealthy_or_dead_service():
-    with OcrTestServer(health_shape="down") as srv, RemoteOcr(fast(srv.url), TOKEN) as remote:
+    with OcrTestServer(health_shape="down") as srv, RemoteOcr(fast(srv.url), TOKENS) as remote:
         health = remote.health()
     assert not health.up and health.status == "unhealthy"
-    with RemoteOcr(fast(f"http://127.0.0.1:{closed_port()}"), TOKEN) as remote:
+    with RemoteOcr(fast(f"http://127.0.0.1:{closed_port()}"), TOKENS) as remote:
         started = time.monotonic()
         with pytest.raises(RemoteUnreachable, match="could not be reached"):
             remote.health()
@@ -246,7 +251,7 @@ def test_truncated_once_then_answered(server, client, page_png):
 
 def test_slow_answer_within_the_read_timeout_is_waited_for(server, page_png):
     server.script(("slow", 1.0))
-    with RemoteOcr(fast(server.url, read_timeout=3.0), TOKEN) as remote:
+    with RemoteOcr(fast(server.url, read_timeout=3.0), TOKENS) as remote:
         started = time.monotonic()
         assert remote.scan_mrz(page_png).status == "ok"
         assert 1.0 <= time.monotonic() - started < 3.0
@@ -266,7 +271,7 @@ def test_a_15_s_answer_times_out_at_the_read_timeout_without_retrying(server, cl
 
 def test_an_answer_dripping_in_is_cut_at_the_attempt_budget(server, page_png):
     server.script(("drip", 0.2))
-    with RemoteOcr(fast(server.url, read_timeout=0.5, retries=0), TOKEN) as remote:
+    with RemoteOcr(fast(server.url, read_timeout=0.5, retries=0), TOKENS) as remote:
         started = time.monotonic()
         with pytest.raises(RemoteTimeout, match="did not finish answering"):
             remote.scan_mrz(page_png)
@@ -282,7 +287,7 @@ def test_500_is_retried_with_backoff_then_succeeds(server, client, page_png):
 def test_persistent_500_ends_as_server_error_within_the_retry_budget(server, page_png):
     server.default = ("error", 503)
     clock = FakeClock()
-    with RemoteOcr(fast(server.url, breaker_failures=10), TOKEN, clock=clock, sleep=clock.sleep) as remote:
+    with RemoteOcr(fast(server.url, breaker_failures=10), TOKENS, clock=clock, sleep=clock.sleep) as remote:
         with pytest.raises(RemoteServerError, match=r"HTTP 503"):
             remote.scan_mrz(page_png)
     assert clock.sleeps == [0.05, 0.1]  # doubling backoff
@@ -302,7 +307,7 @@ def test_429_with_retry_after_is_honoured(server, client, page_png):
 def test_a_long_retry_after_fails_at_once_and_keeps_failing_fast_until_it_passed(server, page_png):
     server.script(("rate_limit", 120))
     clock = FakeClock()
-    with RemoteOcr(fast(server.url), TOKEN, clock=clock, sleep=clock.sleep) as remote:
+    with RemoteOcr(fast(server.url), TOKENS, clock=clock, sleep=clock.sleep) as remote:
         with pytest.raises(RemoteRateLimited, match="try again in 120 s") as caught:
             remote.scan_mrz(page_png)
         assert caught.value.retry_after == 120 and caught.value.kind == "rate_limited"
@@ -319,7 +324,7 @@ def test_a_long_retry_after_fails_at_once_and_keeps_failing_fast_until_it_passed
 def test_rate_limited_on_every_retry_gives_up(server, page_png):
     server.default = ("rate_limit", None)  # no Retry-After: backoff
     clock = FakeClock()
-    with RemoteOcr(fast(server.url), TOKEN, clock=clock, sleep=clock.sleep) as remote:
+    with RemoteOcr(fast(server.url), TOKENS, clock=clock, sleep=clock.sleep) as remote:
         with pytest.raises(RemoteRateLimited):
             remote.scan_mrz(page_png)
     assert len(server.posts()) == 3 and clock.sleeps == [0.05, 0.1]
@@ -334,7 +339,7 @@ def test_retry_after_as_seconds_or_http_date():
 
 
 def test_wrong_token_says_so_and_is_not_retried(server, page_png):
-    with RemoteOcr(fast(server.url), "wrong-token") as remote:
+    with RemoteOcr(fast(server.url), {"ocr_token": "wrong-token"}) as remote:
         with pytest.raises(RemoteAuthError, match="refused the token") as caught:
             remote.scan_mrz(page_png)
     assert caught.value.kind == "auth" and "wrong-token" not in str(caught.value)
@@ -350,13 +355,13 @@ def test_no_token_fails_before_sending_anything(server, page_png):
 
 
 def test_no_url_is_not_configured():
-    with pytest.raises(RemoteNotConfigured, match=r"\[remote\] url"):
-        RemoteOcr(RemoteSettings(), TOKEN)
+    with pytest.raises(RemoteNotConfigured, match=r"add a \[\[remote.receipt\]\] or \[\[remote.mrz\]\] url"):
+        RemoteOcr(RemoteSettings(), TOKENS)
 
 
 def test_unreachable_service_is_retried_then_reported_quickly(page_png):
     clock = FakeClock()
-    with RemoteOcr(fast(f"http://127.0.0.1:{closed_port()}", breaker_failures=10), TOKEN, sleep=clock.sleep) as remote:
+    with RemoteOcr(fast(f"http://127.0.0.1:{closed_port()}", breaker_failures=10), TOKENS, sleep=clock.sleep) as remote:
         started = time.monotonic()
         with pytest.raises(RemoteUnreachable, match="could not be reached") as caught:
             remote.scan_mrz(page_png)
@@ -365,11 +370,11 @@ def test_unreachable_service_is_retried_then_reported_quickly(page_png):
 
 
 def test_a_wrong_base_path_is_rejected_with_a_hint_and_not_retried(server, page_png):
-    with RemoteOcr(fast(server.url + "/api/v2"), TOKEN) as remote:
-        with pytest.raises(RemoteRejected, match=r"no /scan-mrz \(HTTP 404\): is \[remote\] url right") as caught:
+    with RemoteOcr(fast(server.url + "/api/v2"), TOKENS) as remote:
+        with pytest.raises(RemoteRejected, match=r"nothing answers at http://127.0.0.1:\d+/api/v2/scan-mrz \(HTTP 404\): is its url right") as caught:
             remote.scan_mrz(page_png)
     assert caught.value.kind == "rejected"
-    assert remote.breaker.state == "closed"
+    assert mrz(remote).breaker.state == "closed"
 
 
 def test_the_upload_is_rejected_by_kind_not_guessed(server, client):
@@ -385,13 +390,13 @@ def test_circuit_breaker_stops_hammering_a_dead_service_and_recovers(server, pag
     server.default = ("error", 500)
     clock = FakeClock()
     settings = fast(server.url, retries=1, breaker_failures=3, breaker_cooldown=30)
-    with RemoteOcr(settings, TOKEN, clock=clock, sleep=clock.sleep) as remote:
+    with RemoteOcr(settings, TOKENS, clock=clock, sleep=clock.sleep) as remote:
         with pytest.raises(RemoteServerError):
             remote.scan_mrz(page_png)  # 2 failed requests
-        assert remote.breaker.state == "closed"
+        assert mrz(remote).breaker.state == "closed"
         with pytest.raises(RemoteServerError):
             remote.scan_mrz(page_png)  # the 3rd opens the circuit, so no 4th request
-        assert remote.breaker.state == "open" and len(server.posts()) == 3
+        assert mrz(remote).breaker.state == "open" and len(server.posts()) == 3
         for _ in range(5):
             with pytest.raises(RemoteCircuitOpen, match="not trying again for 30 s") as caught:
                 remote.scan_mrz(page_png)
@@ -399,11 +404,11 @@ def test_circuit_breaker_stops_hammering_a_dead_service_and_recovers(server, pag
         clock.now += 31  # cooldown over: one trial request, which fails and reopens at once
         with pytest.raises(RemoteServerError):
             remote.scan_mrz(page_png)
-        assert len(server.posts()) == 4 and remote.breaker.state == "open"
+        assert len(server.posts()) == 4 and mrz(remote).breaker.state == "open"
         server.default = "normal"
         clock.now += 31
         assert remote.scan_mrz(page_png).status == "ok"
-        assert remote.breaker.state == "closed"
+        assert mrz(remote).breaker.state == "closed"
         assert remote.scan_mrz(page_png).status == "ok"
     assert len(server.posts()) == 6
 
@@ -430,7 +435,7 @@ def test_breaker_counts_failed_requests_in_a_row_only():
 def test_a_dead_service_costs_one_call_of_retries_then_nothing(page_png):
     clock = FakeClock()
     url = f"http://127.0.0.1:{closed_port()}"
-    with RemoteOcr(fast(url), TOKEN, clock=clock, sleep=clock.sleep) as remote:
+    with RemoteOcr(fast(url), TOKENS, clock=clock, sleep=clock.sleep) as remote:
         with pytest.raises(RemoteUnreachable):
             remote.scan_mrz(page_png)
         started = time.monotonic()
@@ -487,18 +492,18 @@ def test_tls_is_verified_and_a_custom_ca_bundle_is_used(tmp_path, page_png):
     ca_path, context = make_tls(tmp_path / "tls")
     with OcrTestServer(tls=context) as srv:
         assert srv.url.startswith("https://")
-        with RemoteOcr(fast(srv.url), TOKEN) as remote:
+        with RemoteOcr(fast(srv.url), TOKENS) as remote:
             started = time.monotonic()
             with pytest.raises(RemoteTlsError, match="certificate") as caught:
                 remote.scan_mrz(page_png)
             assert caught.value.kind == "tls" and time.monotonic() - started < 3
             assert isinstance(caught.value, RemoteUnreachable)
-        with RemoteOcr(fast(srv.url, ca_bundle=str(ca_path)), TOKEN) as remote:
+        with RemoteOcr(fast(srv.url, ca_bundle=str(ca_path)), TOKENS) as remote:
             assert remote.health().up
             assert remote.scan_mrz(page_png).status == "ok"
         assert len(srv.posts()) == 1
     with pytest.raises(RemoteNotConfigured, match="ca_bundle not found"):
-        RemoteOcr(fast("https://127.0.0.1:9", ca_bundle=str(tmp_path / "missing.pem")), TOKEN)
+        RemoteOcr(fast("https://127.0.0.1:9", ca_bundle=str(tmp_path / "missing.pem")), TOKENS)
 
 
 # ------------------------------------------------------------------ receipts
@@ -552,7 +557,7 @@ def test_receipt_values_that_cannot_be_read_become_empty_invalid_fields():
 def test_the_token_is_never_logged_or_shown(server, page_png, caplog):
     caplog.set_level(logging.DEBUG)
     errors = []
-    with RemoteOcr(fast(server.url, breaker_failures=50), TOKEN) as remote:
+    with RemoteOcr(fast(server.url, breaker_failures=50), TOKENS) as remote:
         assert TOKEN not in repr(remote)
         remote.health()
         remote.scan_mrz(page_png)
@@ -562,7 +567,7 @@ def test_the_token_is_never_logged_or_shown(server, page_png, caplog):
                 remote.scan_mrz(page_png)
             except RemoteError as exc:
                 errors.append(str(exc))
-            remote._not_before = 0.0
+            mrz(remote)._not_before = 0.0
             server._queue.clear()
     assert len(errors) == 5
     assert caplog.text  # something was logged
@@ -571,6 +576,6 @@ def test_the_token_is_never_logged_or_shown(server, page_png, caplog):
 
 
 def test_https_to_a_plain_http_server_is_a_clear_tls_error(server):
-    with RemoteOcr(fast(server.url.replace("http://", "https://")), TOKEN) as remote:
+    with RemoteOcr(fast(server.url.replace("http://", "https://")), TOKENS) as remote:
         with pytest.raises(RemoteTlsError, match="handshake"):
             remote.health()

@@ -20,7 +20,7 @@ from kiosk.ocr.mrz.read import PassportRead
 from kiosk.scan.flow import Scan
 from kiosk.ocr.remote.client import RemoteUnreachable, passport_from_answer, receipt_from_answer
 from kiosk.records import SOURCE_EDITED, SOURCE_LOCAL, SOURCE_REMOTE, Field, ReceiptRecord
-from remote_server import RECEIPT_ANSWER, TOKEN, OcrTestServer, passport_answer
+from remote_server import RECEIPT_ANSWER, TOKEN, OcrTestServer, passport_answer, remote_settings
 
 LINE1, LINE2 = passport_answer()["mrzText"].split("\n")
 
@@ -35,7 +35,8 @@ LOCAL_NO_MRZ = lambda: parse_mrz_text("").to_record()  # noqa: E731
 
 
 def settings(policy="auto", url="http://127.0.0.1:9", threshold=0.6) -> Settings:
-    return Settings(remote=RemoteSettings(url=url, policy=policy), ocr=OcrSettings(confidence_threshold=threshold))
+    remote = remote_settings(url, policy) if url else RemoteSettings(policy=policy)
+    return Settings(remote=remote, ocr=OcrSettings(confidence_threshold=threshold))
 
 
 def closed_port() -> int:
@@ -131,7 +132,8 @@ def test_hand_edits_always_win_and_differences_are_shown():
     receipt_remote = receipt_from_answer(RECEIPT_ANSWER)
     merged = merge(receipt_local, receipt_remote)
     assert merged.value("vendor") == "STARBUCKS COFFEE" and merged.field("vendor").source == SOURCE_LOCAL
-    assert "differ" in merged.field("vendor").reason
+    assert "STARBUCKS COFFEE" in merged.field("vendor").reason and "Starbucks" in merged.field("vendor").reason
+    assert not merged.field("vendor").valid and merged.status == "invalid"  # two readings: the operator decides
     assert merged.value("total") == 12.5 and merged.field("total").source == SOURCE_REMOTE
     assert merged.value("date") == "2025-10-20" and via(merged) == "local+remote"
     with pytest.raises(TypeError):
@@ -157,7 +159,7 @@ def test_read_with_fallback_asks_merges_or_keeps_the_local_result(monkeypatch):
 
     local = LOCAL_BAD_BIRTH()
     dead = settings(url=f"http://127.0.0.1:{closed_port()}")
-    dead.remote.backoff = 0.01
+    dead.remote.mrz[0].backoff = 0.01
     started = time.monotonic()
     outcome = read_with_fallback("passport", image, local, dead)
     assert time.monotonic() - started < 3
@@ -255,7 +257,7 @@ def test_remote_only_scan_and_its_errors(service, configured, passport_file, cap
     service.script("no_mrz")
     assert main(["scan", "passport", str(passport_file), "--remote", "--json"]) == 1
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["error"] == "the OCR service found no MRZ: No MRZ detected in image"
+    assert json.loads(captured.out)["error"] == f"the OCR service at {service.url}/scan-mrz found no MRZ: No MRZ detected in image"
 
     monkeypatch.setenv("KIOSK_SECRET_OCR_TOKEN", "not-the-token")
     assert main(["scan", "passport", str(passport_file), "--remote"]) == 1
@@ -282,12 +284,12 @@ def test_remote_and_fallback_exclude_each_other_and_policy_off_is_respected(conf
 def test_service_check_prints_health_version_and_latency(service, configured, capsys):
     assert main(["service", "check"]) == 0
     text = capsys.readouterr().out
-    assert f"{service.url}: up (status 'ok')" in text
+    assert f"{service.url}/ocr: up (status 'ok')" in text and f"{service.url}/scan-mrz: up (status 'ok')" in text
     assert "version  1.0.0" in text and "paddleocr-vl" in text and "token    environment" in text
     assert " ms" in text and TOKEN not in text
     assert main(["service", "check", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["up"] is True and out["version"] == "1.0.0" and out["latency_ms"] > 0 and out["token"] == "environment"
+    [out, _] = json.loads(capsys.readouterr().out)["providers"]
+    assert out["up"] is True and out["version"] == "1.0.0" and out["latency_ms"] > 0 and out["token_source"] == "environment"
 
 
 def test_service_check_healthy_shape_and_failures(tmp_path, monkeypatch, capsys):
@@ -308,7 +310,7 @@ def test_service_check_healthy_shape_and_failures(tmp_path, monkeypatch, capsys)
     dead = write_config(tmp_path / "dead.toml", f"http://127.0.0.1:{closed_port()}")
     assert main(["--config", str(dead), "service", "check", "--json"]) == 1
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["error_kind"] == "unreachable" and "could not be reached" in captured.err
+    assert json.loads(captured.out)["providers"][0]["error_kind"] == "unreachable" and "could not be reached" in captured.err
     (tmp_path / "none.toml").write_text("")
     assert main(["--config", str(tmp_path / "none.toml"), "service", "check"]) == 1
     assert "no OCR service configured" in capsys.readouterr().err
@@ -340,10 +342,11 @@ def test_remote_robustness_settings_load_and_are_checked():
     from kiosk.errors import ConfigError
 
     loaded = settings_from_dict({"remote": {"url": "https://ocr.example.org", "ca_bundle": "/etc/ssl/org.pem", "backoff": 1, "max_retry_wait": 20, "breaker_failures": 5, "breaker_cooldown": 60}})
-    assert loaded.remote.backoff == 1.0 and loaded.remote.breaker_failures == 5 and loaded.remote.breaker_cooldown == 60.0
+    mrz = loaded.remote.mrz[0]  # a release-1 [remote] url: one provider per kind, its values carried over
+    assert mrz.backoff == 1.0 and mrz.breaker_failures == 5 and mrz.breaker_cooldown == 60.0
     for bad in ({"breaker_failures": 0}, {"breaker_cooldown": 0}, {"backoff": -1}, {"max_retry_wait": -1}):
-        with pytest.raises(ConfigError, match=r"\[remote\]"):
-            settings_from_dict({"remote": bad})
+        with pytest.raises(ConfigError, match=r"\[\[remote\.receipt\]\] 1:"):
+            settings_from_dict({"remote": {"url": "https://ocr.example.org", **bad}})
 
 
 def test_scan_receipt_prints_one_shape_and_one_local_read_with_or_without_the_service(service, configured, receipt_file, blank_file, capsys):

@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.config import RemoteSettings, Settings
+from kiosk.config import Settings
 from kiosk.scan.flow import needs_remote, read_file
 from kiosk.scan.models import ScanModels
+from remote_server import remote_settings
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_a_file_of_unknown_kind_is_read_as_what_it_shows(models, passport_file, 
 
 
 def test_the_fallback_decision_follows_the_one_policy(models, passport_file, blank_file):
-    auto = Settings(remote=RemoteSettings(url="http://127.0.0.1:9", policy="auto"))
+    auto = Settings(remote=remote_settings("http://127.0.0.1:9", "auto"))
     manual = replace(auto, remote=replace(auto.remote, policy="manual"))
     off = replace(auto, remote=replace(auto.remote, policy="off"))
     nothing = read_file(models, "passport", str(blank_file))

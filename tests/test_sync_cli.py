@@ -126,3 +126,79 @@ def test_the_service_mode_delivers_until_interrupted(tmp_path):
         assert server.state.count("hr.expense") == 1
         assert service.returncode == 130 and "Traceback" not in err
         assert out.startswith("delivering ")
+
+
+def closed_port_url():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_once_with_odoo_down_says_each_retry_as_it_happens_and_why_it_gave_up(tmp_path):
+    """Before: silent until --max-seconds ran out, then a summary without the reason."""
+    config = tmp_path / "settings.toml"
+    url = closed_port_url()
+    settings = odoo_settings(url)
+    settings.sync.backoff_seconds, settings.sync.backoff_max_seconds = 0.2, 0.4
+    save_settings(settings, config)
+    queue_record(settings, sample_passport())
+    down = kiosk(config, "--once", "--max-seconds", "1.5")
+    assert down.returncode == 4, down.stdout + down.stderr
+    reason = f"cannot reach Odoo at {url}: ConnectError"
+    retries = down.stderr.splitlines()
+    assert len(retries) >= 2 and all(line.startswith(f"kiosk: retry: {reason}; next try in ") for line in retries), down.stderr
+    assert all(line.endswith(" s") for line in retries)
+    summary = down.stdout.strip()
+    assert summary.startswith(f"sync: 0 sent, 0 failed, 1 pending ({len(retries)} retries, ")
+    assert summary.endswith(f"; waiting: {reason}") and summary.count(reason) == 1
+
+
+def test_an_error_that_stops_the_run_is_said_once(tmp_path):
+    config = tmp_path / "settings.toml"
+    with OdooServer() as server:
+        settings = odoo_settings(server.url)
+        save_settings(settings, config)
+        queue_record(settings, sample_passport())
+        set_secret("odoo_secret", "wrong-password")
+        wrong = kiosk(config, "--once")
+    assert wrong.returncode == 1
+    said = wrong.stdout + wrong.stderr
+    assert said.count("refused the login 'admin'") == 1, said
+    assert wrong.stderr.startswith("kiosk: error: Odoo 18.0 refused the login 'admin' on database 'kiosk'")
+    assert wrong.stdout.strip().startswith("sync: 0 sent, 0 failed, 1 pending")
+
+
+def test_a_plain_web_server_at_the_odoo_url_stops_the_run_at_once(tmp_path):
+    """`python -m http.server` answers POST with 501: a wrong URL, said once, not retried for a minute."""
+    import socket
+    import time
+
+    config = tmp_path / "settings.toml"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    web = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}"
+        settings = odoo_settings(url)
+        save_settings(settings, config)
+        queue_record(settings, sample_passport())
+        started = time.monotonic()
+        answer = kiosk(config, "--once")
+        took = time.monotonic() - started
+    finally:
+        web.terminate()
+        web.wait(10)
+    assert answer.returncode == 1 and took < 30
+    assert answer.stderr == (
+        f"kiosk: error: {url}/web/webclient/version_info answered HTTP 501 (text/html): that is not Odoo; check [odoo] url\n"
+    )
+    assert "(0 retries" in answer.stdout

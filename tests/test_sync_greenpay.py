@@ -1,10 +1,16 @@
-"""Delivery to the loopback GreenPay backend: bearer token, Idempotency-Key, 409 = already stored."""
+"""Delivery to the loopback GreenPay backend: GreenPay's passport shape or a site's mapping, bearer token,
+Idempotency-Key, 409 = already stored."""
+
+from datetime import date
 
 import pytest
 from greenpay_server import TOKEN, GreenPayServer
 from odoo_server import StaticServer, sample_passport, sample_receipt
 
-from kiosk.config import Settings
+from kiosk.config import Settings, load_settings
+from kiosk.errors import ConfigError
+from kiosk.ocr.mrz.parse import parse_mrz_text
+from kiosk.records import Field, with_fields
 from kiosk.secrets import set_secret
 from kiosk.sync.outbox import FAILED, PENDING, SENDING, SENT, open_outbox, queue_record
 from kiosk.sync.worker import make_worker
@@ -36,16 +42,142 @@ def greenpay():
         yield server
 
 
-def test_a_passport_is_posted_with_token_and_idempotency_key(greenpay):
+SPECIMEN = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F3304156<<<<<<<<<<<<<<04")
+"""ICAO 9303's specimen passport, valid until 2033 and without a personal number."""
+
+
+def read_passport():
+    """The specimen as the kiosk reads it (its own MRZ parser), the surname less certain, then confirmed."""
+    record = parse_mrz_text("\n".join(SPECIMEN), today=date(2026, 1, 1)).to_record()
+    record = with_fields(record, surname=Field("ERIKSSON", 0.91))
+    record.confirm("op-7", "K-01")
+    return record
+
+
+def test_a_passport_is_posted_in_greenpays_own_shape_with_token_and_idempotency_key(greenpay):
     settings = greenpay_settings(greenpay.url)
-    record = sample_passport(1)
+    record = read_passport()
     record_id = queue_record(settings, record)
     summary, status = deliver(settings)
     assert (summary.sent, summary.failed, summary.error) == (1, 0, None)
-    assert greenpay.stored[record_id] == record.to_json()
+    assert greenpay.stored[record_id] == {
+        "recordId": record_id,
+        "kioskId": "K-01",
+        "operator": "op-7",
+        "createdAt": record.created_at,
+        "confirmedAt": record.confirmed_at,
+        "passportNumber": "L898902C3",
+        "surname": "ERIKSSON",
+        "givenName": "ANNA MARIA",
+        "nationality": "UTO",
+        "dateOfBirth": "1974-08-12",
+        "sex": "F",
+        "dateOfExpiry": "2033-04-15",
+        "issuingCountry": "UTO",
+        "personalNumber": None,
+        "confidence": 0.91,
+        "validCheckDigits": True,
+        "mrzText": "\n".join(SPECIMEN),
+    }
     assert greenpay.creations[record_id] == 1
     with open_outbox(settings) as outbox:
         assert outbox.get(record_id).remote_ref == "greenpay:1"
+
+
+def test_a_failed_check_digit_is_sent_as_such(greenpay):
+    settings = greenpay_settings(greenpay.url)
+    record = read_passport()
+    record.checks["birth_date"] = False
+    record_id = queue_record(settings, record)
+    assert deliver(settings)[0].sent == 1
+    assert greenpay.stored[record_id]["validCheckDigits"] is False
+
+
+def test_every_field_its_provenance_the_mrz_text_and_the_verdict_can_be_mapped():
+    wanted = ("ref", "number", "number_valid", "holder", "holder_source", "holder_confidence", "doc_source", "mrz", "all_checks", "state")
+    with GreenPayServer(path="/v2/travellers", required=wanted) as server:
+        settings = greenpay_settings(server.url)
+        settings.greenpay.passports_path = "/v2/travellers"
+        settings.greenpay.body_fields = {
+            "ref": "id", "number": "document_number", "number_valid": "document_number.valid",
+            "holder": "surname", "holder_source": "surname.source", "holder_confidence": "surname.confidence",
+            "doc_source": "document_type.source", "optional": "optional_data", "mrz": "mrz_text",
+            "all_checks": "valid_check_digits", "checks": "checks", "state": "status",
+        }
+        record = read_passport()
+        record.edit("surname", "ERIKSON")  # the operator corrected it at the kiosk
+        record_id = queue_record(settings, record)
+        summary, _ = deliver(settings)
+        assert summary.sent == 1
+        assert server.stored[record_id] == {
+            "ref": record_id, "number": "L898902C3", "number_valid": True,
+            "holder": "ERIKSON", "holder_source": "operator", "holder_confidence": 1.0,
+            "doc_source": "local", "optional": None, "mrz": "\n".join(SPECIMEN),
+            "all_checks": True, "checks": record.checks, "state": "ok",
+        }
+
+
+@pytest.mark.parametrize("source", ["full_name", "surname.colour", "mrz", "fields"])
+def test_a_mapping_that_names_nothing_stops_before_any_request(greenpay, source):
+    settings = greenpay_settings(greenpay.url)
+    settings.greenpay.body_fields = {"passportNumber": "document_number", "x": source}
+    queue_record(settings, read_passport())
+    summary, status = deliver(settings)
+    assert summary.error == f"[greenpay.body_fields] names no record field: {source}"
+    assert status.counts[PENDING] == 1 and sum(greenpay.requests.values()) == 0
+
+
+def test_a_body_greenpay_does_not_accept_is_refused_by_name_of_the_missing_keys(greenpay):
+    settings = greenpay_settings(greenpay.url)
+    settings.greenpay.body_fields = {"recordId": "id", "passportNumber": "document_number", "surname": "surname"}
+    record_id = queue_record(settings, read_passport())
+    summary, _ = deliver(settings)
+    assert summary.failed == 1 and greenpay.stored == {}
+    with open_outbox(settings) as outbox:
+        error = outbox.get(record_id).last_error
+    assert error.startswith("GreenPay rejected the record (HTTP 422: givenName is required; nationality is required;")
+
+
+def test_a_site_can_keep_sending_the_whole_record(tmp_path):
+    config = tmp_path / "settings.toml"
+    with GreenPayServer(required=("id", "kind", "fields")) as server:
+        config.write_text(f'[sync]\ntarget = "greenpay"\n\n[greenpay]\nurl = "{server.url}"\nbody = "record"\n')
+        settings = load_settings(config)
+        set_secret("greenpay_token", TOKEN)
+        record = read_passport()
+        record_id = queue_record(settings, record)
+        assert deliver(settings)[0].sent == 1
+    assert server.stored[record_id] == record.to_json()
+
+
+def test_an_old_settings_file_with_a_mapping_sends_what_it_sent_before(tmp_path):
+    config = tmp_path / "settings.toml"
+    with GreenPayServer(required=("passportNumber",)) as server:
+        config.write_text(
+            f'[sync]\ntarget = "greenpay"\n\n[greenpay]\nurl = "{server.url}"\n\n'
+            '[greenpay.body_fields]\npassportNumber = "document_number"\nlastName = "surname"\nkiosk = "kiosk_id"\n'
+        )
+        settings = load_settings(config)
+        set_secret("greenpay_token", TOKEN)
+        record_id = queue_record(settings, read_passport())
+        assert deliver(settings)[0].sent == 1
+    assert server.stored[record_id] == {"passportNumber": "L898902C3", "lastName": "ERIKSSON", "kiosk": "K-01"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[greenpay]\nbody = "xml"\n', "[greenpay] body must be one of greenpay, record"),
+        ('[greenpay]\ncheck_path = "health"\n', "[greenpay] check_path must start with / (or be empty)"),
+        ('[greenpay]\nbody = "record"\n\n[greenpay.body_fields]\nn = "document_number"\n', '[greenpay] body = "record" sends the whole record'),
+    ],
+)
+def test_greenpay_body_and_check_settings_are_validated(tmp_path, text, expected):
+    config = tmp_path / "settings.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value).startswith(expected)
 
 
 def test_a_resend_after_a_lost_answer_is_409_and_counts_as_stored(greenpay):
@@ -107,6 +239,16 @@ def test_receipts_need_a_receipts_path(greenpay):
     assert summary.failed == 1
     with open_outbox(settings) as outbox:
         assert outbox.get(receipt).last_error == "GreenPay takes passports only: set [greenpay] receipts_path to send receipts"
+
+
+def test_receipts_go_as_the_whole_record_to_the_receipts_path():
+    with GreenPayServer(path="/api/receipts", required=("id", "kind", "fields")) as server:
+        settings = greenpay_settings(server.url)
+        settings.greenpay.receipts_path = "/api/receipts"
+        receipt = sample_receipt()
+        record_id = queue_record(settings, receipt)
+        assert deliver(settings)[0].sent == 1
+    assert server.stored[record_id] == receipt.to_json()
 
 
 @pytest.mark.parametrize(

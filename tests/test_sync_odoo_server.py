@@ -47,3 +47,47 @@ def test_the_recorded_facts_hold():
         assert read["result"][0]["total_amount_currency"] == 1.0
         assert httpx.get(f"{server.url}/web").status_code == 404
         assert json.loads(httpx.post(f"{server.url}/jsonrpc", content=b"{").content)["error"]["code"] == 400
+
+
+def test_replaying_the_odoo19_recordings_gives_the_recorded_status_headers_and_bytes():
+    """All 65 JSON-2 exchanges, in the recorded order, against a fresh loopback Odoo 19: errors, HTML pages and all."""
+    from odoo19_server import Odoo19Server, recorded_bytes
+    from odoo19_server import load_recordings as load19
+
+    recordings = load19()
+    if not recordings:
+        pytest.skip("shared/odoo/odoo19-json2.json not found")
+    mismatches = []
+    with Odoo19Server() as server:
+        for number, entry in enumerate(recordings):
+            body = entry["request_body"]
+            raw = b"" if body in (None, "") else body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            response = httpx.request(entry["method"], server.url + entry["path"], headers=entry["request_headers"], content=raw)
+            same = (
+                response.status_code == entry["http_status"]
+                and response.content == recorded_bytes(entry)
+                # HTTP drops the trailing space of Odoo's `WWW-Authenticate: Bearer `.
+                and all((response.headers.get(k) or "").strip() == v.strip() for k, v in entry["response_headers"].items())
+            )
+            if not same:
+                mismatches.append((number, entry["note"]))
+        assert server.state.server_log and "scheduled for removal in Odoo 22" in server.state.server_log[0]
+    assert len(recordings) == 65 and mismatches == []
+
+
+def test_the_odoo19_simulation_answers_like_the_recordings_where_nothing_was_recorded():
+    """Requests that were not recorded get 19's own shapes: HTTP status, JSON body, or the HTML pages."""
+    from odoo19_server import API_KEY, Odoo19Server
+
+    with Odoo19Server() as server:
+        def post(path, body, **headers):
+            return httpx.post(f"{server.url}/json/2/{path}", json=body, headers={"Authorization": f"bearer {API_KEY}", **headers})
+
+        made = post("res.partner/create", {"vals_list": [{"name": "Ana", "ref": "PASSPORT:X1"}]})
+        assert made.status_code == 200 and made.json() == [100]
+        unknown = post("res.partner/create", {"vals_list": [{"name": "Ana", "mobile": "+1"}]})
+        assert unknown.status_code == 500 and unknown.json()["message"] == "Invalid field 'mobile' in 'res.partner'"
+        assert post("hr.expense/fields_get", {"allfields": ["sheet_id", "name"]}).json().keys() == {"name"}
+        wrong_db = post("res.users/context_get", {}, **{"X-Odoo-Database": "other"})
+        assert wrong_db.status_code == 404 and wrong_db.headers["content-type"].startswith("text/html")
+        assert httpx.get(f"{server.url}/web/version").json()["version"] == "19.0"

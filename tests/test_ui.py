@@ -219,12 +219,12 @@ def test_dropped_file_is_read_and_idle_reset_clears_the_review(qtbot, make_windo
 
 
 def test_failed_read_can_be_sent_to_the_ocr_service(qtbot, make_window, tmp_path):
-    from remote_server import TOKEN, OcrTestServer
+    from remote_server import TOKEN, OcrTestServer, remote_settings
 
     set_secret("ocr_token", TOKEN)
     with OcrTestServer() as server:
         settings = Settings()
-        settings.remote.url = server.url
+        settings.remote = remote_settings(server.url)
         settings.remote.policy = "manual"
         window = make_window(settings)
         window.open_path(blank_image(tmp_path / "blank.png"), "passport")

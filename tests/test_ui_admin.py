@@ -39,13 +39,13 @@ def test_settings_need_the_pin_and_a_wrong_pin_is_refused(qtbot, make_window, tm
     wait_screen(qtbot, window, window.settings_screen, 10_000)
     screen = window.settings_screen
     assert screen.capture.threshold.value() == 0.60  # the default
-    qtbot.waitUntil(lambda: "not set" in screen.remote.token.placeholderText(), timeout=10_000)
+    qtbot.waitUntil(lambda: "not set" in screen.remote.receipt_token.placeholderText(), timeout=10_000)
 
     screen.kiosk.kiosk_id.setText("counter-3")
     screen.kiosk.operator.setText("Sam")
     screen.capture.threshold.setValue(0.75)
-    screen.remote.url.setText("https://ocr.example.org")
-    screen.remote.token.setText("tok-123")
+    screen.remote.receipt_url.setText("https://ocr.example.org/ocr")
+    screen.remote.receipt_token.setText("tok-123")
     screen.sync.target.setCurrentIndex(screen.sync.target.findData("greenpay"))
     screen.sync.greenpay_url.setText("https://greenpay.example.org")
     screen.sync.greenpay_token.setText("gp-456")
@@ -57,7 +57,7 @@ def test_settings_need_the_pin_and_a_wrong_pin_is_refused(qtbot, make_window, tm
     saved = load_settings(config)
     assert saved.kiosk.id == "counter-3" and saved.kiosk.operator == "Sam"
     assert saved.ocr.confidence_threshold == 0.75
-    assert saved.remote.url == "https://ocr.example.org"
+    assert [e.url for e in saved.remote.receipt] == ["https://ocr.example.org/ocr"]
     assert saved.sync.target == "greenpay" and saved.greenpay.url == "https://greenpay.example.org"
     assert saved.sync.retention_days == 14
     assert "tok-123" not in config.read_text() and "gp-456" not in config.read_text()
@@ -81,10 +81,10 @@ def test_bad_settings_are_refused_with_the_reason(qtbot, make_window, tmp_path):
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
     assert "id must not be empty" in screen.message.text()
     screen.kiosk.kiosk_id.setText("k1")
-    screen.remote.url.setText("ftp://nope")
+    screen.remote.receipt_url.setText("ftp://nope")
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
     assert "must start with http" in screen.message.text()
-    screen.remote.url.setText("")
+    screen.remote.receipt_url.setText("")
     screen.pin.pin.setText("12")
     screen.pin.repeat.setText("12")
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
@@ -108,12 +108,12 @@ def test_test_connection_reaches_the_ocr_service(qtbot, make_window):
         enter_pin(qtbot, window, "2468")
         wait_screen(qtbot, window, window.settings_screen, 10_000)
         screen = window.settings_screen
-        screen.remote.url.setText(server.url)
-        screen.remote.token.setText(TOKEN)
+        screen.remote.receipt_url.setText(server.endpoint("receipt"))
+        screen.remote.receipt_token.setText(TOKEN)
         qtbot.mouseClick(screen.remote.tester.button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: screen.remote.tester.result.text().startswith("✓"), timeout=30_000)
         assert "up" in screen.remote.tester.result.text()
-        screen.remote.url.setText("http://127.0.0.1:9")  # nothing listens there
+        screen.remote.receipt_url.setText("http://127.0.0.1:9/ocr")  # nothing listens there
         qtbot.mouseClick(screen.remote.tester.button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: screen.remote.tester.result.text().startswith("✗"), timeout=60_000)
     assert get_secret("ocr_token") is None  # testing stores nothing

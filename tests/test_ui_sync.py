@@ -28,7 +28,7 @@ def test_a_confirmed_passport_is_delivered_to_greenpay_in_the_background(qtbot, 
         record_id = window.last_saved_id
         qtbot.waitUntil(lambda: record_id in server.stored, timeout=30_000)
         body = server.stored[record_id]
-        assert body["fields"]["document_number"]["value"] == passport.number
+        assert body["passportNumber"] == passport.number and body["recordId"] == record_id
         window.refresh_sync_status()
         qtbot.waitUntil(lambda: window.home.sync_waiting.text() == "Nothing waiting for GreenPay", timeout=15_000)
         assert window.home.sync_last.text().startswith("Last sync: ") and "never" not in window.home.sync_last.text()

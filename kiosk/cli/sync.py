@@ -66,8 +66,13 @@ def _say(as_json: bool, data: dict[str, object], text: str) -> None:
     print(json.dumps(data) if as_json else text, flush=True)
 
 
+def _retry_line(reason: str, delay: float) -> None:
+    """Each failed attempt of `--once`, as it happens: a person is waiting and must see why."""
+    print(f"kiosk: retry: {reason}; next try in {delay:.1f} s", file=sys.stderr, flush=True)
+
+
 def _deliver(settings: Settings, args: argparse.Namespace) -> int:
-    worker = make_worker(settings)
+    worker = make_worker(settings, on_retry=_retry_line if args.once else None)
     try:
         if not args.once:
             print(f"delivering {worker.outbox.path} to {settings.sync.target}; Ctrl-C stops", flush=True)
@@ -76,7 +81,7 @@ def _deliver(settings: Settings, args: argparse.Namespace) -> int:
         summary = worker.run_pass(max_seconds=args.max_seconds, due_now=True)
     finally:
         worker.outbox.close()
-    _say(args.json, summary.to_json(), summary.line())
+    _say(args.json, summary.to_json(), summary.line(with_error=False))
     if summary.error:
         print(f"kiosk: error: {summary.error}", file=sys.stderr)
         return 1

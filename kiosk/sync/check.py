@@ -3,17 +3,22 @@
 `check_target(settings, secret)` checks, in this order, and stops at the first problem:
 
 1. a target is chosen (`[sync] target`);
-2. its settings are complete (Odoo: url, database, login; GreenPay: url);
+2. its settings are complete (Odoo: url, database, and login unless `[odoo] protocol = "json2"`; GreenPay: url);
 3. its secret is there: the one typed in the Settings form, else the stored one;
 4. the target accepts the settings, by its own constructor (GreenPay: `[greenpay.body_fields]`
    names record fields);
 5. the server, by the target's own `connect()`, as the sync worker does before delivering:
-   Odoo: answers like Odoo (server version), accepts the login, has every mapped field of the
+   Odoo: answers like Odoo (server version, which picks JSON-2 or JSON-RPC), accepts the login or API key,
+   has every mapped field of the
    expense, attachment and partner models, the expenses' employee (`employee_id`, else the
    login's own) and an expense product (`product_id`) that costs 0;
-   GreenPay: `connect()` makes no request, so one `POST` of an empty JSON object to the
-   passports path, without an Idempotency-Key, proves the URL, the path and the token without
-   storing anything: GreenPay must refuse it as a record (400/422), after the token (401/403).
+   GreenPay: `connect()` makes no request, so the check makes one with the token: `GET
+   [greenpay] check_path` when set (GreenPay's health, `{"status": "ok"}`), else a `POST` of an
+   empty JSON object to the passports path without an Idempotency-Key, which proves the URL, the
+   path and the token without storing anything: GreenPay must refuse it as a record (400/422,
+   its error in JSON), after the token (401/403). Nothing listening, no answer in time, a refused
+   token and a server that is not GreenPay (a web page, no such path, JSON of another shape)
+   are reported apart.
 
 The answer is a `ConnectionCheck`: no exception for a problem of the settings or the server, one
 line for the screen, further lines for the command. No text carries the secret (the target's
@@ -31,9 +36,11 @@ import httpx
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError, SecretError
+from kiosk.http_util import error_detail
 from kiosk.secrets import get_secret
 from kiosk.sync.targets import create_target
 from kiosk.sync.targets.base import DeliveryError, TransientError
+from kiosk.sync.targets.odoo import required_settings
 
 __all__ = ["CHECK_TIMEOUT", "ConnectionCheck", "check_target", "target_kinds"]
 
@@ -41,6 +48,8 @@ CHECK_TIMEOUT = 15.0
 """The longest a check waits for one answer, whatever the target's own timeout: someone is waiting for it."""
 
 SECRET_NAMES = {"odoo": "odoo_secret", "greenpay": "greenpay_token"}
+HEALTHY = ("ok", "healthy")
+"""A GreenPay health answer's `status` when it is up (the seeds' services say one or the other)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ def _check(settings: Settings, typed: str | None, setup: bool) -> ConnectionChec
     if name not in SECRET_NAMES:
         return _fail("no sync target chosen", "set [sync] target to odoo or greenpay (records stay queued)")
     if name == "odoo":
-        missing = [key for key in ("url", "database", "login") if not getattr(settings.odoo, key)]
+        missing = [key for key in required_settings(settings.odoo.protocol) if not getattr(settings.odoo, key)]
         if missing:
             return _fail(f"fill in: {', '.join(missing)}", f"set [odoo] {', '.join(missing)}")
         settings.odoo.timeout = min(settings.odoo.timeout, CHECK_TIMEOUT)
@@ -139,8 +148,9 @@ def _check(settings: Settings, typed: str | None, setup: bool) -> ConnectionChec
 
 def _odoo_checked(settings: Settings, target: Any) -> tuple[str, ...]:
     odoo = settings.odoo
+    protocol = getattr(getattr(target, "client", None), "protocol", "JSON-RPC")
     lines = [
-        f"the login is accepted on database {odoo.database}",
+        f"the {'API key' if protocol == 'JSON-2' else 'login'} is accepted on database {odoo.database} ({protocol})",
         f"mapped fields found in {odoo.expense_model}, ir.attachment and {odoo.partner_model}",
     ]
     employee = getattr(target, "employee_id", 0)
@@ -152,43 +162,93 @@ def _odoo_checked(settings: Settings, target: Any) -> tuple[str, ...]:
 
 
 def _probe_greenpay(settings: Settings, token: str) -> ConnectionCheck:
-    """POST `{}` without an Idempotency-Key to the passports path: GreenPay must refuse it as a record.
+    """One request with the token: `GET [greenpay] check_path`, or without one a POST of `{}` to the passports path.
 
-    The contract has no health endpoint; a 2xx means the backend stored an empty record, which is
-    reported as its problem.
+    The POST carries no Idempotency-Key, so GreenPay must refuse it as a record (400/422, with its
+    error in JSON) after accepting the token; a 2xx means the backend stored an empty record,
+    reported as its problem. A check path must check the token and answer `{"status": "ok"}`.
     """
     greenpay = settings.greenpay
-    url = greenpay.url.rstrip("/") + greenpay.passports_path
+    path = greenpay.check_path or greenpay.passports_path
+    method = "GET" if greenpay.check_path else "POST"
     try:
-        response = httpx.post(
-            url,
-            json={},
+        response = httpx.request(
+            method,
+            greenpay.url.rstrip("/") + path,
+            json=None if greenpay.check_path else {},
             headers={"Authorization": f"Bearer {token}"},
             timeout=greenpay.timeout,
             follow_redirects=False,
         )
     except httpx.TimeoutException:
-        return _fail(f"GreenPay at {greenpay.url} did not answer in time", retry_later=True)
+        return _fail(
+            f"GreenPay at {greenpay.url} did not answer within {greenpay.timeout:g} s",
+            "it may be busy or the network slow; if this lasts, check that GreenPay is running",
+            retry_later=True,
+        )
     except httpx.HTTPError as exc:
-        return _fail(f"cannot reach GreenPay at {greenpay.url}: {type(exc).__name__}", retry_later=True)
-    status = response.status_code
+        return _fail(
+            f"cannot reach GreenPay at {greenpay.url}: nothing answers there ({type(exc).__name__})",
+            "check that GreenPay is running and that [greenpay] url names its host and port",
+            retry_later=True,
+        )
+    problem = _greenpay_status_problem(settings, path, response)
+    if problem is not None:
+        return problem
+    return _greenpay_answer(settings, method, path, response)
+
+
+def _greenpay_status_problem(settings: Settings, path: str, response: httpx.Response) -> ConnectionCheck | None:
+    """What the status of GreenPay's answer says is wrong, before its body is read; None when nothing."""
+    greenpay, status = settings.greenpay, response.status_code
+    setting = "check_path" if greenpay.check_path else "passports_path"
     if status in (401, 403):
         return _fail(f"GreenPay refused the token (HTTP {status})", "check the greenpay_token secret")
     if status in (404, 405):
-        return _fail(f"GreenPay has no {greenpay.passports_path} (HTTP {status}): check the URL", "check [greenpay] url and passports_path")
+        return _fail(
+            f"GreenPay has no {path} (HTTP {status}): check the URL",
+            f"{greenpay.url} is not GreenPay, or not at this address: check [greenpay] url and {setting}",
+        )
     if 300 <= status < 400:
         where = response.headers.get("Location", "elsewhere")
         return _fail(f"GreenPay redirects (HTTP {status}): check the URL", f"it redirects to {where}: set [greenpay] url to the final address")
+    if status in (408, 429):
+        return _fail(f"GreenPay is busy (HTTP {status})", "it did not look at the request: try again in a minute", retry_later=True)
     if status >= 500:
-        return _fail(f"GreenPay is failing (HTTP {status})", retry_later=True)
+        return _fail(f"GreenPay is failing (HTTP {status})", "the server answered but could not work: ask its administrator", retry_later=True)
     if response.headers.get("content-type", "").startswith("text/html"):
-        return _fail(f"{url} answers with a web page, not GreenPay")
-    if 200 <= status < 300:
-        return _fail(f"GreenPay accepted an empty test record (HTTP {status}): it should validate records")
-    return ConnectionCheck(
-        True,
-        f"GreenPay answers at {greenpay.url} and accepts the token",
-        (f"POST {greenpay.passports_path} without a record: refused with HTTP {status}, as it should be",),
+        return _fail(f"{greenpay.url}{path} answers with a web page, not GreenPay", "check [greenpay] url: a web server or a login portal answered")
+    return None
+
+
+def _greenpay_answer(settings: Settings, method: str, path: str, response: httpx.Response) -> ConnectionCheck:
+    """The check's outcome from an answer whose status was not a problem: is it GreenPay's?"""
+    greenpay, status = settings.greenpay, response.status_code
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if method == "POST":
+        if 200 <= status < 300:
+            return _fail(f"GreenPay accepted an empty test record (HTTP {status}): it should validate records")
+        if not error_detail(data):
+            return _not_greenpay(settings, path, f"refused the empty test record with HTTP {status} but no error in JSON")
+        checked = f"POST {path} without a record: refused with HTTP {status}, as it should be"
+    else:
+        health = data.get("status") if isinstance(data, dict) else None
+        if not 200 <= status < 300 or not isinstance(health, str):
+            return _not_greenpay(settings, path, f"answered HTTP {status} without a JSON status")
+        if health.lower() not in HEALTHY:
+            return _fail(f"GreenPay says it is not well (status {health[:40]!r})", "ask its administrator", retry_later=True)
+        checked = f"GET {path} with the token: status {health.lower()}"
+    return ConnectionCheck(True, f"GreenPay answers at {greenpay.url} and accepts the token", (checked,))
+
+
+def _not_greenpay(settings: Settings, path: str, what: str) -> ConnectionCheck:
+    setting = "check_path" if settings.greenpay.check_path else "passports_path"
+    return _fail(
+        f"{settings.greenpay.url}{path} does not answer like GreenPay",
+        f"it {what}: check [greenpay] url and {setting}",
     )
 
 

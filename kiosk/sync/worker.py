@@ -61,10 +61,15 @@ class RunSummary:
     """Why the pass stopped early, when the target or the outbox could not be used."""
     target: str = ""
     seconds: float = 0.0
+    waiting: str = ""
+    """Why the last attempt failed, when records still wait for a retry (the target down, busy)."""
 
-    def line(self) -> str:
+    def line(self, with_error: bool = True) -> str:
+        """One line; `with_error=False` when the caller says the error itself (`kiosk sync --once` on stderr)."""
         text = f"sync: {self.sent} sent, {self.failed} failed, {self.pending} pending ({self.retries} retries, {self.seconds:.1f} s)"
-        return f"{text}; stopped: {self.error}" if self.error else text
+        if self.error:
+            return f"{text}; stopped: {self.error}" if with_error else text
+        return f"{text}; waiting: {self.waiting}" if self.pending and self.waiting else text
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -74,6 +79,7 @@ class RunSummary:
             "retries": self.retries,
             "error": self.error,
             "target": self.target,
+            "waiting": self.waiting or None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -89,12 +95,15 @@ class DeliveryWorker:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        on_retry: Callable[[str, float], None] | None = None,
     ) -> None:
+        """`on_retry(reason, delay)`: told of each failed attempt that will be retried (`kiosk sync --once` prints it)."""
         self.outbox = outbox
         self.sync = sync
         self.target_factory = target_factory
         self.backoff = Backoff(sync.backoff_seconds, sync.backoff_max_seconds, rng or random.Random())
         self.clock = clock
+        self.on_retry = on_retry
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
 
@@ -120,7 +129,7 @@ class DeliveryWorker:
             self.outbox.purge(self.sync.retention_days)
         except SyncError as exc:
             summary.error = str(exc)
-            log.warning("sync stopped: %s", exc)
+            log.info("sync stopped: %s", exc)
         try:
             status = self.outbox.status()
             summary.pending = status.counts[PENDING] + status.counts[SENDING]
@@ -167,8 +176,8 @@ class DeliveryWorker:
                     except TransientError as exc:
                         # The target keeps what it already learned (e.g. Odoo's uid) for the next try.
                         connect_failures += 1
-                        summary.retries += 1
                         delay = self.backoff.delay(connect_failures, exc.retry_after)
+                        self._retrying(summary, redact(str(exc)), delay)
                         self.outbox.mark_retry(item.id, self.clock() + delay, redact(str(exc)), in_doubt=item.in_doubt)
                         continue
                     except Exception as exc:  # settings, credentials, server, keyring, or a bug
@@ -178,6 +187,12 @@ class DeliveryWorker:
         finally:
             if target is not None:
                 target.close()
+
+    def _retrying(self, summary: RunSummary, reason: str, delay: float) -> None:
+        summary.retries += 1
+        summary.waiting = reason
+        if self.on_retry is not None:
+            self.on_retry(reason, delay)
 
     def _target_unusable(self, exc: Exception) -> SyncError:
         """Remember why the target cannot be used (for --status and the UI) and say it in one line."""
@@ -209,14 +224,15 @@ class DeliveryWorker:
             remote_ref = target.deliver(delivery)
         except TransientError as exc:
             message = redact(str(exc), record)
-            summary.retries += 1
             if self.sync.max_attempts and attempts >= self.sync.max_attempts:
+                summary.retries += 1
                 self.outbox.mark_failed(item.id, f"gave up after {attempts} attempts: {message}")
                 summary.failed += 1
                 return
             delay = max(self.backoff.delay(attempts, exc.retry_after), exc.settle)
             if exc.settle:
                 message = f"{message}; it may have been created: looking for it in {exc.settle:.0f} s"
+            self._retrying(summary, message, delay)
             log.info("record %s: %s; next attempt in %.1f s", item.id, message, delay)
             self.outbox.mark_retry(item.id, self.clock() + delay, message, in_doubt=exc.settle > 0)
             return
@@ -233,8 +249,9 @@ class DeliveryWorker:
             raise SyncError(message) from None
         except Exception as exc:  # a bug must not lose the record: it waits, like after a transient error
             log.error("record %s: unexpected %s in the target", item.id, type(exc).__name__)
-            summary.retries += 1
-            self.outbox.mark_retry(item.id, self.clock() + self.backoff.delay(attempts), f"internal error: {type(exc).__name__}")
+            delay = self.backoff.delay(attempts)
+            self._retrying(summary, f"internal error: {type(exc).__name__}", delay)
+            self.outbox.mark_retry(item.id, self.clock() + delay, f"internal error: {type(exc).__name__}")
             return
         self.outbox.mark_sent(item.id, remote_ref)
         summary.sent += 1
@@ -250,7 +267,9 @@ class DeliveryWorker:
             except Exception as exc:  # the service must outlive a bug; records stay where they are
                 log.error("sync pass failed: %s", type(exc).__name__, exc_info=True)
                 summary = RunSummary(error=f"internal error: {type(exc).__name__}")
-            if summary.sent or summary.failed or summary.error:
+            if summary.error:
+                log.warning("%s", summary.line())
+            elif summary.sent or summary.failed:
                 log.info("%s", summary.line())
             # After a target error (credentials, server), try again less often; a wake() still comes at once.
             pause = min(self.sync.backoff_max_seconds, self.sync.poll_seconds * 6) if summary.error else self.sync.poll_seconds
@@ -258,9 +277,11 @@ class DeliveryWorker:
             self.wake_event.clear()
 
 
-def make_worker(settings: Settings, outbox: Outbox | None = None) -> DeliveryWorker:
+def make_worker(
+    settings: Settings, outbox: Outbox | None = None, on_retry: Callable[[str, float], None] | None = None
+) -> DeliveryWorker:
     """A worker for the settings' outbox and target (the target is made only when there is something to send)."""
-    return DeliveryWorker(outbox or open_outbox(settings), settings.sync, lambda: create_target(settings))
+    return DeliveryWorker(outbox or open_outbox(settings), settings.sync, lambda: create_target(settings), on_retry=on_retry)
 
 
 class BackgroundSync:

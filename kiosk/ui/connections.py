@@ -9,15 +9,16 @@ check's one line, which never carries the secret.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 from kiosk.config import Settings
 
 
-def check_remote(settings: Settings, typed_token: str | None = None) -> tuple[bool, str]:
-    """The OCR service: health, version, latency, a token, plain HTTP."""
+def check_remote(settings: Settings, typed_tokens: Mapping[str, str] | None = None) -> tuple[bool, str]:
+    """Each OCR provider: health, version, latency, its token (typed by secret name, else stored) accepted, plain HTTP."""
     from kiosk.ocr.remote.check import check_service
 
-    result = check_service(settings, typed_token or None)
+    result = check_service(settings, typed_tokens or None)
     return result.ok, result.line()
 
 

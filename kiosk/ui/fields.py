@@ -32,6 +32,7 @@ from kiosk.config import ReceiptSettings
 from kiosk.ocr.mrz.icao import is_state_code
 from kiosk.ocr.mrz.parse import LAYOUTS, field_spans, parse_mrz, put_fields
 from kiosk.ocr.receipt import rules
+from kiosk.ocr.remote.merge import dispute_reason, disputed_fields
 from kiosk.ocr.receipt.extract import Adjustments, adjustments
 from kiosk.ocr.receipt.values import parse_amount, parse_currency, parse_date
 from kiosk.records import PASSPORT_FIELDS, RECEIPT_FIELDS, Field, PassportRecord, ReceiptRecord, Record, Value
@@ -252,6 +253,9 @@ def update_status(record: Record) -> None:
         kept = tuple(w for w in record.warnings if w not in rules.AMOUNT_MESSAGES)
         record.warnings = tuple(finding.message for finding in findings) + kept
         record.status, record.reason = rules.status_of(rules.missing(record.fields), record.warnings)
+    disputed = disputed_fields(record)
+    if disputed and record.status == "ok":
+        record.status, record.reason = "invalid", dispute_reason(disputed, "receipt" if isinstance(record, ReceiptRecord) else "document")
 
 
 def fields_of(kind: str, record: Record | None = None) -> tuple[str, ...]:

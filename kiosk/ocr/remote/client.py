@@ -1,8 +1,12 @@
 """Client of the organisation's remote OCR service, the fallback when the local read fails.
 
-The contract (see DESIGN.md): `GET /health`, `POST /scan-mrz` and `POST /ocr`
-with the image in the multipart field `file` and `Authorization: Bearer
-<token>`, the token being the `ocr_token` secret. Answers become the same
+The contract (see DESIGN.md): receipt OCR and MRZ OCR are separate services
+(`[[remote.receipt]]`, `[[remote.mrz]]`), each endpoint configured as its full
+URL (`http://HOST:8000/ocr`, `https://gw.example.org/api/ocr/scan-mrz`) and
+posted to as written, with the image in the multipart field `file` and
+`Authorization: Bearer <token>`, the token being the provider's
+`token_secret`; `GET` its health URL (default: the URL's origin + `/health`).
+Each kind's providers are tried in turn (`RemoteOcr`). Answers become the same
 record types as local reads, every field marked `remote`:
 
 - MRZ answers are re-validated here: the service's `mrzText` is parsed and
@@ -12,7 +16,7 @@ record types as local reads, every field marked `remote`:
 - Receipt answers are normalised by `kiosk.ocr.receipt.values`, as local
   reads are (amounts to numbers, dates to ISO, currencies to ISO 4217).
 
-Robustness: connect and read timeouts from the settings, and no attempt
+Robustness, per provider (`Provider`): connect and read timeouts, and no attempt
 lasts longer than `connect_timeout + 2 * read_timeout` even against a
 server that drips its answer; limited retries with doubling backoff on
 connection errors, broken answers and 5xx (not on timeouts: the service may
@@ -20,7 +24,8 @@ already be 30 s into the work); 429 waits out `Retry-After` up to
 `max_retry_wait`, and a longer one fails at once and keeps failing fast until
 it has passed; a circuit breaker stops requests to a dead service for
 `breaker_cooldown` after `breaker_failures` failed requests in a row; 401/403
-are never retried. Images are re-encoded as JPEG (smaller, then downscaled)
+are never retried; the whole scan, every provider together, ends within
+`[remote] total_timeout`. Images are re-encoded as JPEG (smaller, then downscaled)
 to stay under the service's 10 MB limit.
 
 Every failure is a `RemoteError` subclass with a `kind` and a one-line
@@ -30,6 +35,7 @@ or any field value.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -47,14 +53,14 @@ import cv2
 import httpx
 import numpy as np
 
-from kiosk.config import ReceiptSettings, RemoteSettings, Settings
+from kiosk.config import REMOTE_KINDS, ReceiptSettings, RemoteEndpoint, RemoteSettings, Settings
 from kiosk.errors import ImageError, RemoteError
 from kiosk.http_util import DETAIL_CHARS, error_detail, parse_retry_after, sniff_image
 from kiosk.images import decode_image
 from kiosk.ocr.mrz.parse import LINE_SHAPES, parse_mrz_text
 from kiosk.ocr.receipt import rules
 from kiosk.ocr.receipt.extract import adjustments
-from kiosk.ocr.receipt.values import parse_amount, parse_currency, parse_date
+from kiosk.ocr.receipt.values import FUTURE_SLACK, MIN_YEAR, parse_amount, parse_currency, parse_date
 from kiosk.records import (
     PASSPORT_FIELDS,
     RECEIPT_FIELDS,
@@ -77,7 +83,9 @@ __all__ = [
     "RemoteError",
     "RemoteNoMrz",
     "RemoteNotConfigured",
+    "Provider",
     "RemoteOcr",
+    "RemoteRead",
     "RemoteRateLimited",
     "RemoteRejected",
     "RemoteServerError",
@@ -106,6 +114,16 @@ DISAGREEMENT_CAP = 0.5
 """Confidence ceiling of a field where the service's own reading differs from its MRZ text."""
 UNKNOWN_CONFIDENCE = 0.5
 """Confidence of a receipt field when the service gives none (below the usual threshold, so it gets checked)."""
+OVERALL_CEILING = 0.98
+"""The most a field gets from the service's one confidence for its whole answer: a say-so, never certainty.
+A confidence the service gives for the field itself is used as given."""
+MAX_AMOUNT = 1_000_000.0
+"""The default ceiling of an amount the service may read (`[remote] max_amount`)."""
+OLDEST_BIRTH_YEAR = 1900
+"""A birth or expiry date the service gives without MRZ text before this year is not plausible."""
+LONGEST_VALIDITY_YEARS = 50
+"""No document expires more than this many years from today (the MRZ parser's rule too)."""
+EMPTY_FORM_BOUNDARY = "kiosk-token-check"
 SENT_AS_IS = ("jpeg", "png")
 """Image formats the service takes as they are; anything else is re-encoded as JPEG."""
 
@@ -375,7 +393,7 @@ def passport_from_answer(data: Any, *, today: date | None = None) -> PassportRec
         raise RemoteBadAnswer("the OCR service's answer is not a JSON object")
     if data.get("success") is False:
         raise RemoteNoMrz(f"the OCR service found no MRZ: {error_detail(data) or 'no reason given'}")
-    confidence = _confidence(data)
+    confidence = _overall(_confidence(data))
     claimed = {name: _text(data, *keys) for name, keys in PASSPORT_KEYS.items()}
     mrz_text = _text(data, "mrzText", "mrz_text", "mrz")
     result = parse_mrz_text(_mrz_text(mrz_text), today=today) if mrz_text else None
@@ -416,14 +434,78 @@ def passport_from_answer(data: Any, *, today: date | None = None) -> PassportRec
         if said is None:
             continue
         value: str | None = " ".join(said.replace("<", " ").upper().split())
-        if name in ("birth_date", "expiry_date") and not _ISO_DATE.match(said):
-            value = None
-        fields[name] = Field(value, ceiling if value else 0.0, SOURCE_REMOTE, valid=False, reason=why)
+        reason = why
+        if name in ("birth_date", "expiry_date"):
+            problem = _passport_date_problem(name, said, today or date.today())
+            if problem:
+                value, reason = None, problem
+        fields[name] = Field(value, ceiling if value else 0.0, SOURCE_REMOTE, valid=False, reason=reason)
     return PassportRecord(
         fields=_remote_fields(PASSPORT_FIELDS, fields),
         status="invalid",
         reason="check digits not verified: the service gave no readable MRZ text",
     )
+
+
+def _overall(confidence: float | None) -> float | None:
+    """The service's one confidence for its whole answer, as each field may carry it (`OVERALL_CEILING`)."""
+    return None if confidence is None else min(confidence, OVERALL_CEILING)
+
+
+def _passport_date_problem(name: str, said: str, today: date) -> str:
+    """Why a date the service gave without MRZ text cannot be the document's; empty when it can."""
+    try:
+        value = date.fromisoformat(said) if _ISO_DATE.match(said) else None
+    except ValueError:
+        value = None
+    if value is None:
+        return f"the service's {name} is not a date (YYYY-MM-DD)"
+    if value.year < OLDEST_BIRTH_YEAR:
+        return f"the service's {name} {said} is not plausible: before {OLDEST_BIRTH_YEAR}"
+    if name == "birth_date" and value > today:
+        return f"the service's birth_date {said} is not plausible: in the future"
+    if name == "expiry_date" and value.year > today.year + LONGEST_VALIDITY_YEARS:
+        return f"the service's expiry_date {said} is not plausible: more than {LONGEST_VALIDITY_YEARS} years away"
+    return ""
+
+
+def _amount_problem(name: str, amount: float, max_amount: float) -> str:
+    """Why an amount the service read cannot be on the receipt; empty when it can.
+
+    Not negative, as the receipt rules say (`rules.plausible_amount`); a total
+    or subtotal above 0; nothing above `max_amount` (`[remote] max_amount`).
+    Tax against the total is the receipt rules' check of the whole record.
+    """
+    if not rules.plausible_amount(amount):
+        return f"the service's {name} is negative" if amount < 0 else f"the service's {name} is not a number"
+    if name != "tax" and amount == 0:
+        return f"the service's {name} is 0"
+    if amount > max_amount:
+        return f"the service's {name} {amount:g} is not plausible: more than [remote] max_amount {max_amount:g}"
+    return ""
+
+
+def _service_date(given: Any, date_order: str, today: date | None) -> str | None:
+    """The receipt date the service gave, as ISO; None when it is not a plausible one.
+
+    An ISO `YYYY-MM-DD` is read as ISO only (the contract's form): a date in
+    the future is not turned into another date by swapping day and month.
+    Plausible as a local read's date is (`kiosk.ocr.receipt.values`).
+    """
+    if not isinstance(given, str):
+        return None
+    text = given.strip()
+    if not _ISO_DATE.match(text):
+        return parse_date(text, date_order, today)
+    return text if _iso_plausible(text, today or date.today()) else None
+
+
+def _iso_plausible(text: str, today: date) -> bool:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return False
+    return value.year >= MIN_YEAR and value <= today + FUTURE_SLACK
 
 
 RECEIPT_KEYS: dict[str, tuple[str, ...]] = {
@@ -464,16 +546,25 @@ def _receipt_lines(data: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def receipt_from_answer(
-    data: Any, *, date_order: str = "DMY", currency: str = "", today: date | None = None
+    data: Any,
+    *,
+    date_order: str = "DMY",
+    currency: str = "",
+    today: date | None = None,
+    max_amount: float = MAX_AMOUNT,
 ) -> ReceiptRecord:
     """An `/ocr` answer as a receipt record, normalised like a local read.
 
     `date_order` reads ambiguous numeric dates, `currency` is assumed when the
     answer names none ([receipt] settings). A value that cannot be normalised
-    becomes an empty, invalid field, and so does one the receipt rules
-    (`kiosk.ocr.receipt.rules`) find implausible: a negative amount, a vendor
-    too long to be a name. Status, reason and warnings follow the same rules
-    as a local read. An answer with no receipt field at all is a RemoteBadAnswer.
+    becomes an empty, invalid field, and so does an implausible one: a
+    negative or zero amount, one above `max_amount`, a date in the future or
+    before 2000, a vendor too long to be a name; tax not below the total is
+    not valid by the receipt rules (`kiosk.ocr.receipt.rules`). The reason
+    says which. Status, reason and warnings follow the same rules as a local
+    read. The service's one confidence is capped at `OVERALL_CEILING`; a
+    field's own confidence in `fields` is used as given. An answer with no
+    receipt field at all is a RemoteBadAnswer.
     """
     if not isinstance(data, Mapping):
         raise RemoteBadAnswer("the OCR service's answer is not a JSON object")
@@ -484,7 +575,7 @@ def receipt_from_answer(
         extra = {}
     if not isinstance(extra, Mapping):
         raise RemoteBadAnswer("the OCR service's answer has `fields` that are not a JSON object")
-    confidence = _confidence(data)
+    confidence = _overall(_confidence(data))
     base = UNKNOWN_CONFIDENCE if confidence is None else confidence
     raw = {name: _receipt_value(data, extra, name) for name in RECEIPT_FIELDS}
     lines = _receipt_lines(data)
@@ -512,14 +603,15 @@ def receipt_from_answer(
         given, _ = raw[name]
         if given is not None:
             amount = parse_amount(given)
-            if amount is not None and not rules.plausible_amount(amount):
-                put(name, None, f"the service's {name} is negative")
+            problem = _amount_problem(name, amount, max_amount) if amount is not None else ""
+            if problem:
+                put(name, None, problem)
             else:
                 put(name, None if amount is None else round(amount, 2), f"the service's {name} is not an amount")
     given_date, _ = raw["date"]
     if given_date is not None:
-        put("date", parse_date(given_date, date_order, today) if isinstance(given_date, str) else None,
-            "the service's date is not a plausible date")
+        put("date", _service_date(given_date, date_order, today),
+            "the service's date is not a plausible date (in the future, before 2000, or not a date)")
     given_currency, own = raw["currency"]
     code = parse_currency(given_currency, currency) if isinstance(given_currency, str) else None
     if code is None:
@@ -608,39 +700,40 @@ class _Answer:
     retry_after: str | None
 
 
-class RemoteOcr:
-    """The remote OCR service. Thread-safe; keep one per app so its circuit breaker remembers.
+class Provider:
+    """One OCR endpoint, a `[[remote.receipt]]` or `[[remote.mrz]]` entry: its URL, token, health URL,
+    timeouts and circuit breaker. Thread-safe; `RemoteOcr` tries a kind's providers in turn.
 
-    `token` is the bearer token (None: scans fail with RemoteNotConfigured,
+    `token` is the bearer token (None: requests fail with RemoteNotConfigured,
     health still works). `clock` and `sleep` are injectable for tests;
     `transport` is passed to httpx (tests and proxies).
     """
 
     def __init__(
         self,
-        settings: RemoteSettings,
+        settings: RemoteEndpoint,
         token: str | None,
         *,
-        receipt: ReceiptSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         breaker: CircuitBreaker | None = None,
         transport: httpx.BaseTransport | None = None,
-        max_upload: int = MAX_UPLOAD_BYTES,
     ) -> None:
-        if not settings.url:
-            raise RemoteNotConfigured("no OCR service configured: set [remote] url in the settings")
-        if not settings.url.startswith(("http://", "https://")):
-            raise RemoteNotConfigured("[remote] url must start with http:// or https://")
+        url = settings.url.strip()
+        if not url.startswith(("http://", "https://")):
+            raise RemoteNotConfigured("an OCR service url must start with http:// or https://")
         self.settings = settings
-        self.url = settings.url.rstrip("/")
-        if plain_http_to_another_host(self.url):
-            log.warning("remote OCR over plain HTTP to another host: token and images are not encrypted; use https://")
-        self.receipt = receipt or ReceiptSettings()
+        self.url = url
+        """The endpoint, posted to as written: never a path added to it."""
+        self.label = url.split("?", 1)[0]
+        """How messages name this provider."""
+        self.health_url = settings.health_url.strip() or origin(url) + "/health"
+        self.token_secret = settings.token_secret
+        if plain_http_to_another_host(url):
+            log.warning("remote OCR over plain HTTP to another host (%s): token and images are not encrypted; use https://", self.label)
         self._token = token or None
         self.clock = clock
         self.sleep = sleep
-        self.max_upload = max_upload
         self.breaker = breaker or CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown, clock)
         self._not_before = 0.0
         self._lock = threading.Lock()
@@ -652,21 +745,8 @@ class RemoteOcr:
             headers={"User-Agent": "scan-kiosk", "Accept": "application/json"},
         )
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> "RemoteOcr":
-        """The client for these settings, its token from the keyring (`ocr_token`)."""
-        from kiosk.secrets import get_secret
-
-        return cls(settings.remote, get_secret("ocr_token"), receipt=settings.receipt, **kwargs)
-
     def __repr__(self) -> str:
-        return f"RemoteOcr({self.url!r}, token={'set' if self._token else 'not set'})"
-
-    def __enter__(self) -> "RemoteOcr":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return f"Provider({self.label!r}, token={'set' if self._token else 'not set'})"
 
     def close(self) -> None:
         self._http.close()
@@ -682,29 +762,29 @@ class RemoteOcr:
         waits = sum(max(s.backoff * 2**i, s.max_retry_wait) for i in range(s.retries))
         return (s.retries + 1) * attempt + waits
 
-    # ---------------------------------------------------------- public calls
-
     def health(self) -> Health:
-        """`GET /health`, one attempt, not held back by the circuit breaker (an explicit check)."""
+        """`GET` the health URL, one attempt, not held back by the circuit breaker (an explicit check)."""
         started = self.clock()
-        answer = self._attempt("GET", "/health", None, min(self.settings.read_timeout, 10.0))
+        answer = self._attempt("GET", self.health_url, None, min(self.settings.read_timeout, 10.0))
         latency = self.clock() - started
         if answer.status in (401, 403):
-            raise RemoteAuthError(f"the OCR service at {self.url} refused the health check (HTTP {answer.status})")
+            raise RemoteAuthError(f"the OCR service at {self.label} refused the health check (HTTP {answer.status})")
         data = self._json(answer, strict=answer.status == 200)
         status = data.get("status") if isinstance(data, Mapping) else None
         if not isinstance(status, str):
             if answer.status >= 500:
                 self.breaker.failure()
-                raise RemoteServerError(f"the OCR service at {self.url} is failing (HTTP {answer.status})")
-            raise RemoteBadAnswer(f"the OCR service at {self.url} answered /health without a status (HTTP {answer.status})")
+                raise RemoteServerError(f"the OCR service at {self.label} is failing (HTTP {answer.status})")
+            raise RemoteBadAnswer(
+                f"the OCR service at {self.label} answered {self.health_url} without a status (HTTP {answer.status})"
+            )
         up = answer.status == 200 and status.strip().lower() in UP_STATUSES
         if up:
             self.breaker.success()
         version = data.get("version")
         service = data.get("ocr_impl") or data.get("service")
         return Health(
-            url=self.url,
+            url=self.label,
             up=up,
             status=status.strip()[:40],
             version=str(version)[:40] if isinstance(version, (str, int, float)) else None,
@@ -712,54 +792,36 @@ class RemoteOcr:
             latency=latency,
         )
 
-    def scan_mrz(self, image: bytes | np.ndarray) -> PassportRecord:
-        """Send a passport image to `/scan-mrz`; the answer re-validated here, every field `remote`."""
-        answer = self._call("/scan-mrz", prepare_upload(image, self.max_upload))
-        data = self._json(answer, strict=answer.status == 200)
-        if answer.status == 422:
-            if isinstance(data, Mapping) and data.get("success") is False:
-                raise RemoteNoMrz(f"the OCR service found no MRZ: {error_detail(data) or 'no reason given'}")
-            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {error_detail(data)}".rstrip())
-        return passport_from_answer(data)
-
-    def ocr_receipt(self, image: bytes | np.ndarray) -> ReceiptRecord:
-        """Send a receipt image to `/ocr`; amounts, dates and currency normalised as local reads are."""
-        answer = self._call("/ocr", prepare_upload(image, self.max_upload))
-        data = self._json(answer, strict=answer.status == 200)
-        if answer.status == 422:
-            if isinstance(data, Mapping) and data.get("success") is False:
-                raise RemoteUnreadable(f"the OCR service could not read the receipt: {error_detail(data) or 'no reason given'}")
-            raise RemoteRejected(f"the OCR service rejected the upload (HTTP 422) {error_detail(data)}".rstrip())
-        return receipt_from_answer(data, date_order=self.receipt.date_order, currency=self.receipt.currency)
-
-    def scan(self, kind: str, image: bytes | np.ndarray) -> PassportRecord | ReceiptRecord:
-        if kind == "passport":
-            return self.scan_mrz(image)
-        if kind == "receipt":
-            return self.ocr_receipt(image)
-        raise ValueError(f"unknown document kind {kind!r}")
+    def probe(self, *, with_token: bool = True) -> int:
+        """The HTTP status of an empty form (no file) POSTed to the endpoint, with the token or without.
+        Such a request cannot start any OCR work; what its answer proves is in `kiosk.ocr.remote.check`."""
+        read = min(self.settings.read_timeout, 10.0)
+        return self._attempt("POST", self.url, None, read, with_token=with_token, empty_form=True).status
 
     # ------------------------------------------------------------- plumbing
 
     @staticmethod
-    def _verify(settings: RemoteSettings) -> ssl.SSLContext | bool:
+    def _verify(settings: RemoteEndpoint) -> ssl.SSLContext | bool:
         if not settings.ca_bundle:
             return True
         path = Path(settings.ca_bundle).expanduser()
         if not path.is_file():
-            raise RemoteNotConfigured(f"[remote] ca_bundle not found: {path}")
+            raise RemoteNotConfigured(f"{settings.url}: ca_bundle not found: {path}")
         try:
             return ssl.create_default_context(cafile=str(path))
         except (ssl.SSLError, OSError, ValueError) as exc:
-            raise RemoteNotConfigured(f"[remote] ca_bundle {path} is not a PEM certificate bundle: {exc}") from None
+            raise RemoteNotConfigured(f"{settings.url}: ca_bundle {path} is not a PEM certificate bundle: {exc}") from None
 
     def _timeout(self, read: float) -> httpx.Timeout:
         return httpx.Timeout(connect=self.settings.connect_timeout, read=read, write=read, pool=self.settings.connect_timeout)
 
-    def _call(self, path: str, upload: Upload) -> _Answer:
-        """POST the upload with retries; returns a 200 or 422 answer, raises RemoteError for anything else."""
+    def post(self, upload: Upload, deadline: float = math.inf) -> _Answer:
+        """POST the upload with retries, done by `deadline` (a `clock` time); a 200 or 422 answer,
+        a RemoteError for anything else."""
         if not self._token:
-            raise RemoteNotConfigured("no OCR service token: store it with `kiosk secret set ocr_token`")
+            raise RemoteNotConfigured(
+                f"no token for the OCR service at {self.label}: store it with `kiosk secret set {self.token_secret}`"
+            )
         s = self.settings
         with self._lock:
             wait = self._not_before - self.clock()
@@ -771,14 +833,17 @@ class RemoteOcr:
         last: RemoteError | None = None
         while True:
             try:
-                self.breaker.before_request(f"the OCR service at {self.url}")
+                self.breaker.before_request(f"the OCR service at {self.label}")
             except RemoteCircuitOpen:
                 if last is not None:  # opened during this call: report what actually went wrong
                     raise last from None
                 raise
+            read = min(s.read_timeout, deadline - self.clock())
+            if read <= 0:
+                raise last if last is not None else RemoteTimeout(f"no time left for the OCR service at {self.label}")
             delay: float | None = None
             try:
-                answer = self._attempt("POST", path, upload, s.read_timeout)
+                answer = self._attempt("POST", self.url, upload, read, deadline=deadline)
             except RemoteTimeout:
                 self.breaker.failure()
                 raise
@@ -794,14 +859,19 @@ class RemoteOcr:
                 if answer.status in (401, 403):
                     self.breaker.success()  # alive, just not ours to use
                     raise RemoteAuthError(
-                        f"the OCR service refused the token (HTTP {answer.status}): "
-                        "check it with `kiosk secret set ocr_token`"
+                        f"the OCR service at {self.label} refused the token (HTTP {answer.status}): "
+                        f"check it with `kiosk secret set {self.token_secret}`"
                     )
                 if answer.status == 429:
                     self.breaker.success()
                     retry_after = parse_retry_after(answer.retry_after)
                     wait_for = retry_after if retry_after is not None else s.backoff * 2**attempt
                     if attempt >= s.retries or wait_for > s.max_retry_wait:
+                        if retry_after is None:  # it named no time: none is invented, none is held back
+                            raise RemoteRateLimited(
+                                f"the OCR service is rate limiting requests: HTTP 429 to {attempt + 1} tries, "
+                                "and it said nothing about when to try again (no Retry-After)"
+                            )
                         with self._lock:
                             self._not_before = self.clock() + wait_for
                         when = f"; try again in {math.ceil(wait_for)} s" if wait_for >= 0.5 else ""
@@ -812,44 +882,64 @@ class RemoteOcr:
                     self.breaker.failure()
                     detail = error_detail(self._json(answer, strict=False))
                     last = RemoteServerError(
-                        f"the OCR service failed (HTTP {answer.status}){': ' + detail if detail else ''}"
+                        f"the OCR service at {self.label} failed (HTTP {answer.status}){': ' + detail if detail else ''}"
                     )
                     if answer.status not in RETRY_STATUSES:
                         raise last
                 else:
                     self.breaker.success()
-                    raise self._rejected(path, answer)
+                    raise self._rejected(answer)
             if attempt >= s.retries:
                 assert last is not None
                 raise last
             if delay is None:
                 delay = s.backoff * 2**attempt
-            log.info("remote OCR %s: %s; retry %d of %d in %.1f s", path, last.kind if last else "?", attempt + 1, s.retries, delay)
+            if self.clock() + delay >= deadline:
+                assert last is not None
+                raise last  # no time left for a retry
+            log.info("remote OCR %s: %s; retry %d of %d in %.1f s", self.label, last.kind if last else "?", attempt + 1, s.retries, delay)
             if delay > 0:
                 self.sleep(delay)
             attempt += 1
 
-    def _rejected(self, path: str, answer: _Answer) -> RemoteError:
+    def _rejected(self, answer: _Answer) -> RemoteError:
         detail = error_detail(self._json(answer, strict=False))
         if answer.status == 413:
             return RemoteRejected("the OCR service says the image is too large (HTTP 413)")
         if answer.status == 404:
-            return RemoteRejected(f"the OCR service has no {path} (HTTP 404): is [remote] url right?")
+            return RemoteRejected(f"nothing answers at {self.label} (HTTP 404): is its url right?")
+        if answer.status == 405:
+            return RemoteRejected(f"{self.label} takes no uploads (HTTP 405): is its url the OCR endpoint itself?")
         if 300 <= answer.status < 400:
-            return RemoteRejected(f"the OCR service redirects (HTTP {answer.status}): set [remote] url to the final address")
+            return RemoteRejected(f"the OCR service at {self.label} redirects (HTTP {answer.status}): set its url to the final address")
         return RemoteRejected(f"the OCR service rejected the request (HTTP {answer.status}){': ' + detail if detail else ''}")
 
-    def _attempt(self, method: str, path: str, upload: Upload | None, read_timeout: float) -> _Answer:
-        """One request (with the token when there is one), its whole answer read within
-        `connect + 2 * read` seconds; failures as RemoteError."""
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        upload: Upload | None,
+        read_timeout: float,
+        *,
+        deadline: float = math.inf,
+        with_token: bool = True,
+        empty_form: bool = False,
+    ) -> _Answer:
+        """One request (with the token when there is one and `with_token`), its whole answer read within
+        `connect + 2 * read` seconds and by `deadline`; failures as RemoteError. `empty_form`: a
+        multipart form without any field."""
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token and with_token else {}
         files = {"file": (upload.filename, upload.data, upload.content_type)} if upload else None
+        content = None
+        if empty_form:
+            headers["Content-Type"] = f"multipart/form-data; boundary={EMPTY_FORM_BOUNDARY}"
+            content = f"--{EMPTY_FORM_BOUNDARY}--\r\n".encode("ascii")
         started = self.clock()
-        budget = self.settings.connect_timeout + 2 * read_timeout
-        host = self.url
+        budget = min(self.settings.connect_timeout + 2 * read_timeout, deadline - started)
+        host = self.label
         try:
             with self._http.stream(
-                method, self.url + path, files=files, headers=headers, timeout=self._timeout(read_timeout)
+                method, url, files=files, content=content, headers=headers, timeout=self._timeout(read_timeout)
             ) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():
@@ -869,11 +959,11 @@ class RemoteOcr:
                 f"the OCR service at {host} did not accept a connection within {self.settings.connect_timeout:g} s"
             ) from None
         except httpx.ConnectError as exc:
-            tls = _tls_failure(exc) if self.url.startswith("https://") else None
+            tls = _tls_failure(exc) if url.startswith("https://") else None
             if tls == "certificate":
                 raise RemoteTlsError(
                     f"the OCR service at {host} has a certificate this kiosk does not trust: "
-                    "set [remote] ca_bundle to the organisation's CA"
+                    "set its ca_bundle to the organisation's CA"
                 ) from None
             if tls == "handshake":
                 raise RemoteTlsError(
@@ -888,7 +978,7 @@ class RemoteOcr:
             raise RemoteBadAnswer("the OCR service's answer could not be decoded") from None
         except httpx.HTTPError as exc:
             raise RemoteUnreachable(f"the OCR service at {host} could not be reached: {_short(exc)}") from None
-        log.info("remote OCR %s %s: HTTP %d, %d bytes in %.2f s", method, path, answer.status, len(answer.body), self.clock() - started)
+        log.info("remote OCR %s %s: HTTP %d, %d bytes in %.2f s", method, url, answer.status, len(answer.body), self.clock() - started)
         return answer
 
     def _json(self, answer: _Answer, *, strict: bool) -> Any:
@@ -905,6 +995,185 @@ class RemoteOcr:
         if strict and not isinstance(data, dict):
             raise RemoteBadAnswer(f"the OCR service answered JSON that is not an object (HTTP {answer.status})")
         return data
+
+
+@dataclass(frozen=True)
+class RemoteRead:
+    """A record read by the OCR service, and which provider read it."""
+
+    record: PassportRecord | ReceiptRecord
+    provider: str
+    """The answering provider's URL."""
+
+
+KIND_SERVICES = {"receipt": "receipt OCR", "passport": "MRZ OCR"}
+
+
+class RemoteOcr:
+    """The remote OCR services: per document kind its providers (`[[remote.receipt]]`, `[[remote.mrz]]`),
+    tried in turn. Thread-safe; keep one per app so the providers' circuit breakers remember.
+
+    A provider that fails in a way another could fix (unreachable, TLS, timeout, 5xx, rate limited,
+    circuit open, token missing or refused, a broken answer, a refused request) hands the same upload
+    to the next, all within `[remote] total_timeout`. An answer about the image (422: no MRZ, no text
+    found) ends the search: that service worked, and the chain is there for availability, not for
+    second opinions, each of which would cost up to its read timeout and send the passport image to
+    one more party. `tokens` maps `token_secret` names to tokens (a missing name: no token).
+    """
+
+    def __init__(
+        self,
+        settings: RemoteSettings,
+        tokens: Mapping[str, str | None] | None = None,
+        *,
+        receipt: ReceiptSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+        max_upload: int = MAX_UPLOAD_BYTES,
+    ) -> None:
+        if not settings.configured:
+            raise RemoteNotConfigured("no OCR service configured: add a [[remote.receipt]] or [[remote.mrz]] url to the settings")
+        self.settings = settings
+        self.receipt = receipt or ReceiptSettings()
+        self.clock = clock
+        self.max_upload = max_upload
+        self.providers: dict[str, list[Provider]] = {kind: [] for kind in REMOTE_KINDS}
+        try:
+            for kind, chain in self.providers.items():
+                for endpoint in settings.endpoints(kind):
+                    token = (tokens or {}).get(endpoint.token_secret)
+                    chain.append(Provider(endpoint, token, clock=clock, sleep=sleep, transport=transport))
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> "RemoteOcr":
+        """The client for these settings, each provider's token from the keyring (its `token_secret`)."""
+        from kiosk.secrets import get_secret
+
+        names = {endpoint.token_secret for kind in REMOTE_KINDS for endpoint in settings.remote.endpoints(kind)}
+        return cls(settings.remote, {name: get_secret(name) for name in sorted(names)}, receipt=settings.receipt, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"RemoteOcr({', '.join(map(repr, self._all()))})"
+
+    def __enter__(self) -> "RemoteOcr":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for provider in self._all():
+            provider.close()
+
+    def _all(self) -> list[Provider]:
+        return [provider for chain in self.providers.values() for provider in chain]
+
+    @property
+    def has_token(self) -> bool:
+        """Whether any provider has a token (without one, every request is refused before it is sent)."""
+        return any(provider.has_token for provider in self._all())
+
+    def worst_case_seconds(self, kind: str | None = None) -> float:
+        """The longest one scan can take with these settings, whatever the services do."""
+        kinds = [kind] if kind else list(self.providers)
+        chains = [sum(p.worst_case_seconds() for p in self.providers[k]) for k in kinds]
+        return min(self.settings.total_timeout, max(chains, default=0.0))
+
+    # ---------------------------------------------------------- public calls
+
+    def health(self) -> Health:
+        """The health of each kind's first provider (each health URL asked once): the first that is not
+        up, else the slowest. A provider that gives no usable answer raises its RemoteError."""
+        seen: dict[str, Health] = {}
+        for chain in self.providers.values():
+            if chain and chain[0].health_url not in seen:
+                seen[chain[0].health_url] = chain[0].health()
+        results = list(seen.values())
+        down = [health for health in results if not health.up]
+        return down[0] if down else max(results, key=lambda health: health.latency)
+
+    def read(self, kind: str, image: bytes | np.ndarray) -> RemoteRead:
+        """Send a `passport` or `receipt` image to that kind's providers in turn; the first answer wins.
+
+        RemoteNotConfigured when the kind has no provider; when every provider failed, the last one's
+        RemoteError, its message naming each provider and what went wrong there.
+        """
+        chain = self.providers.get(kind)
+        if chain is None:
+            raise ValueError(f"unknown document kind {kind!r}")
+        if not chain:
+            raise RemoteNotConfigured(
+                f"no {KIND_SERVICES[kind]} service configured: add a [[remote.{REMOTE_KINDS[kind]}]] url to the settings"
+            )
+        upload = prepare_upload(image, self.max_upload)
+        deadline = self.clock() + self.settings.total_timeout
+        failures: list[RemoteError] = []
+        for number, provider in enumerate(chain, 1):
+            if failures and self.clock() >= deadline:
+                log.info("remote %s: [remote] total_timeout spent, provider %d of %d not tried", KIND_SERVICES[kind], number, len(chain))
+                break
+            try:
+                return RemoteRead(self._ask(kind, provider, upload, deadline), provider.label)
+            except RemoteUnreadable as exc:
+                raise _naming(exc, provider) from None
+            except RemoteError as exc:
+                failures.append(_naming(exc, provider))
+                log.info("remote %s provider %d of %d failed (%s)", KIND_SERVICES[kind], number, len(chain), exc.kind)
+        raise _chain_failed(KIND_SERVICES[kind], failures)
+
+    def scan(self, kind: str, image: bytes | np.ndarray) -> PassportRecord | ReceiptRecord:
+        return self.read(kind, image).record
+
+    def scan_mrz(self, image: bytes | np.ndarray) -> PassportRecord:
+        """A passport image read by the MRZ providers; the answer re-validated here, every field `remote`."""
+        return self.read("passport", image).record  # type: ignore[return-value]
+
+    def ocr_receipt(self, image: bytes | np.ndarray) -> ReceiptRecord:
+        """A receipt image read by the receipt providers; amounts, dates and currency normalised as local reads are."""
+        return self.read("receipt", image).record  # type: ignore[return-value]
+
+    def _ask(self, kind: str, provider: Provider, upload: Upload, deadline: float) -> PassportRecord | ReceiptRecord:
+        answer = provider.post(upload, deadline)
+        data = provider._json(answer, strict=answer.status == 200)
+        if answer.status == 422:
+            if isinstance(data, Mapping) and data.get("success") is False:
+                why = error_detail(data) or "no reason given"
+                if kind == "passport":
+                    raise RemoteNoMrz(f"the OCR service at {provider.label} found no MRZ: {why}")
+                raise RemoteUnreadable(f"the OCR service at {provider.label} could not read the receipt: {why}")
+            raise RemoteRejected(f"the OCR service at {provider.label} rejected the upload (HTTP 422) {error_detail(data)}".rstrip())
+        if kind == "passport":
+            return passport_from_answer(data)
+        return receipt_from_answer(
+            data, date_order=self.receipt.date_order, currency=self.receipt.currency, max_amount=self.settings.max_amount
+        )
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
+
+
+def _naming(exc: RemoteError, provider: Provider) -> RemoteError:
+    """`exc`, its message naming the provider when it does not yet."""
+    if provider.label not in str(exc):
+        exc.args = (f"{exc} ({provider.label})",)
+    return exc
+
+
+def _chain_failed(service: str, failures: list[RemoteError]) -> RemoteError:
+    """The last failure (its kind is what ended the search), its message listing every provider's."""
+    last = failures[-1]
+    if len(failures) == 1:
+        return last
+    combined = copy.copy(last)
+    combined.args = (f"no {service} provider could read it: " + "; ".join(str(exc) for exc in failures),)
+    return combined
 
 
 def _short(exc: BaseException) -> str:

@@ -11,9 +11,10 @@ The command line follows the same policy: `kiosk scan --fallback` asks the
 service only when this policy would (so never under `manual`), and
 `kiosk scan --remote` is the operator asking.
 
-When both answered, `merge()` keeps per field the better-validated value
-(edited by hand > valid > read at all > more confident), each field keeping
-its `source`, so the operator sees where every value came from. When the
+When both answered, `merge()` (`kiosk.ocr.remote.merge`) keeps per field the
+value a check proved (edited by hand > proved > valid > read at all > more
+confident), each field keeping its `source`; where the two reads disagree the
+record is not `ok` and the field names both values for the operator. When the
 service fails, `read_with_fallback()` keeps the local result usable and
 carries the service's error to show.
 """
@@ -21,15 +22,16 @@ carries the service's error to show.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
-from kiosk.status import Status, rank
-from kiosk.records import SOURCE_EDITED, SOURCE_LOCAL, SOURCE_REMOTE, Field, Record, same_value
+from kiosk.ocr.remote.merge import merge
+from kiosk.records import SOURCE_LOCAL, SOURCE_REMOTE, Record
+from kiosk.status import Status
 
 __all__ = [
     "VIA_BOTH",
@@ -53,8 +55,8 @@ def remote_allowed(settings: Settings) -> str | None:
     """Why the service cannot be used at all with these settings, or None when it can."""
     if settings.remote.policy == "off":
         return "the OCR service is turned off ([remote] policy = off)"
-    if not settings.remote.url:
-        return "no OCR service configured ([remote] url)"
+    if not settings.remote.configured:
+        return "no OCR service configured ([[remote.receipt]] or [[remote.mrz]] url)"
     return None
 
 
@@ -90,80 +92,6 @@ def should_ask_remote(local: Record | None, settings: Settings, operator_asked: 
     return failed or local_read_problem(local, settings.ocr.confidence_threshold) is not None
 
 
-def _record_rank(record: Record) -> tuple[int, int, float]:
-    valid = sum(1 for f in record.fields.values() if f.value is not None and f.valid)
-    return rank(record.status), valid, record.confidence
-
-
-def _field_rank(item: Field) -> tuple[bool, bool, bool, float]:
-    read = item.value is not None
-    return item.source == SOURCE_EDITED, read and item.valid, read, item.confidence
-
-
-def merge(local: Record | None, remote: Record | None) -> Record:
-    """One record from a local and a remote read of the same document.
-
-    The better record as a whole (status, then valid fields, then
-    confidence) is the base: its MRZ lines, checks and format are kept.
-    Each field is the better of the two (edited > valid > read > more
-    confident; the base wins ties) and keeps its `source`. A field where both
-    read different values says so in its `reason`. The status stays the
-    base's when no field came from the other read; a mix is `ok` only if the
-    base was `ok` and every field is valid, otherwise `invalid` with a reason
-    asking the operator to check. The id, timestamps and operator are the
-    local record's, since it is the same scan.
-    """
-    if remote is None:
-        if local is None:
-            raise ValueError("merge needs at least one record")
-        return local
-    if local is None:
-        return remote
-    if type(local) is not type(remote):
-        raise TypeError(f"cannot merge a {local.kind} record with a {remote.kind} record")
-    base, other = (remote, local) if _record_rank(remote) > _record_rank(local) else (local, remote)
-    fields: dict[str, Field] = {}
-    mixed = False
-    for name in base.FIELDS:
-        mine, theirs = base.fields.get(name), other.fields.get(name)
-        if mine is None and theirs is None:
-            continue
-        if mine is None or (theirs is not None and _field_rank(theirs) > _field_rank(mine)):
-            chosen = theirs
-            mixed = mixed or (theirs is not None and theirs.value is not None)
-        else:
-            chosen = mine
-        assert chosen is not None
-        if (
-            mine is not None and theirs is not None
-            and mine.value is not None and theirs.value is not None
-            and not same_value(mine.value, theirs.value)
-            and chosen.source != SOURCE_EDITED
-            and not chosen.reason
-        ):
-            chosen = replace(chosen, reason="the local read and the OCR service differ")
-        fields[name] = chosen
-    status, reason = base.status, base.reason
-    if mixed:
-        all_valid = all(f.valid for f in fields.values() if f.value is not None)
-        if base.status == "ok" and all_valid:
-            status, reason = "ok", ""
-        else:
-            status = "invalid"
-            reason = "fields combined from the local read and the OCR service: check them"
-    return replace(
-        base,
-        fields=fields,
-        status=status,
-        reason=reason,
-        id=local.id,
-        created_at=local.created_at,
-        confirmed_at=local.confirmed_at,
-        operator=local.operator,
-        kiosk_id=local.kiosk_id,
-    )
-
-
 def via(record: Record | None) -> str:
     """Where a record's read values came from: `local`, `remote` or `local+remote` (hand edits aside)."""
     if record is None:
@@ -187,6 +115,8 @@ class FallbackOutcome:
     remote_error: KioskError | None = None
     reason: str = ""
     """Why the service was asked (or why it could not be), for the operator."""
+    provider: str = ""
+    """The URL of the provider that answered ("" when none did)."""
 
     @property
     def via(self) -> str:
@@ -243,10 +173,10 @@ def read_with_fallback(
                 client_factory = RemoteOcr.from_settings
             client = client_factory(settings)
         try:
-            remote = client.scan(kind, image)
+            answer = client.read(kind, image)
         finally:
             if own:
                 client.close()
     except KioskError as exc:
         return FallbackOutcome(local, local, None, True, exc, reason)
-    return FallbackOutcome(merge(local, remote), local, remote, True, None, reason)
+    return FallbackOutcome(merge(local, answer.record), local, answer.record, True, None, reason, answer.provider)

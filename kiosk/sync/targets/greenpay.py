@@ -1,9 +1,14 @@
-"""The GreenPay backend: `POST {url}{passports_path}` with the record as JSON.
+"""The GreenPay backend: `POST {url}{passports_path}` with the passport as JSON.
 
 Contract (DESIGN.md): bearer token (secret `greenpay_token`), header
 `Idempotency-Key` = the record id; 2xx means stored, 409 means already stored.
 Resending with the same key is how a delivery interrupted by a crash or a
 timeout is finished without a duplicate.
+
+The body is GreenPay's own passport shape (`GREENPAY_SHAPE`: the flat
+camelCase of its MRZ service plus the kiosk's record id, kiosk id, operator and
+timestamps), or the keys a site maps in `[greenpay.body_fields]`, or with
+`[greenpay] body = "record"` the kiosk's whole record.
 """
 
 from __future__ import annotations
@@ -16,16 +21,88 @@ import httpx
 from kiosk.config import Settings
 from kiosk.errors import SyncError
 from kiosk.http_util import error_detail, parse_retry_after
-from kiosk.records import PASSPORT_FIELDS, Record
+from kiosk.records import PASSPORT_FIELDS, SOURCE_EDITED, PassportRecord, Record
 from kiosk.secrets import get_secret
 from kiosk.sync.outbox import Delivery
 from kiosk.sync.targets.base import PermanentError, TransientError, redirect_error
 
 log = logging.getLogger("kiosk.sync")
 
-RECORD_ATTRIBUTES = ("id", "kind", "kiosk_id", "operator", "created_at", "confirmed_at", "confidence", "status")
-"""Besides its fields, what of a record `[greenpay.body_fields]` may name."""
+RECORD_ATTRIBUTES = (
+    "id", "kind", "kiosk_id", "operator", "created_at", "confirmed_at", "confidence", "status", "reason",
+    "format", "mrz_lines", "checks", "valid_check_digits",
+)
+"""Besides its fields, what of a passport record `[greenpay.body_fields]` may name."""
+DERIVED_SOURCES = ("mrz_text",)
+"""Sources made from the record: `mrz_text`, the MRZ lines joined with a newline (null without them)."""
+FIELD_PARTS = ("confidence", "source", "valid")
+"""What `<field>.<part>` may name of one field besides its value."""
+SOURCE_NAMES = {SOURCE_EDITED: "operator"}
+"""A field's provenance as sent: `local`, `remote`, or `operator` (typed or corrected at the kiosk)."""
+
+GREENPAY_SHAPE: dict[str, str] = {
+    "recordId": "id",
+    "kioskId": "kiosk_id",
+    "operator": "operator",
+    "createdAt": "created_at",
+    "confirmedAt": "confirmed_at",
+    "passportNumber": "document_number",
+    "surname": "surname",
+    "givenName": "given_names",
+    "nationality": "nationality",
+    "dateOfBirth": "birth_date",
+    "sex": "sex",
+    "dateOfExpiry": "expiry_date",
+    "issuingCountry": "issuing_country",
+    "personalNumber": "personal_number",
+    "confidence": "confidence",
+    "validCheckDigits": "valid_check_digits",
+    "mrzText": "mrz_text",
+}
+"""The default body: GreenPay's passport shape (the flat camelCase of its MRZ service) -> source."""
 RETRY_STATUS = (408, 425, 429)
+
+
+def unknown_sources(mapping: dict[str, str]) -> list[str]:
+    """The sources of a `[greenpay.body_fields]` mapping that name nothing of a passport record."""
+    return [source for source in mapping.values() if not _known_source(source)]
+
+
+def _known_source(source: str) -> bool:
+    name, dot, part = source.partition(".")
+    if dot:
+        return name in PASSPORT_FIELDS and part in FIELD_PARTS
+    return source in PASSPORT_FIELDS or source in RECORD_ATTRIBUTES or source in DERIVED_SOURCES
+
+
+def source_value(record: PassportRecord, source: str) -> Any:
+    """What `source` (a name `_known_source` accepts) is for this record, as JSON."""
+    name, dot, part = source.partition(".")
+    if dot:
+        item = record.field(name)
+        if part == "confidence":
+            return round(item.confidence, 4)
+        if part == "source":
+            return SOURCE_NAMES.get(item.source, item.source)
+        return item.valid
+    if source in record.FIELDS:
+        return record.value(source)
+    if source == "mrz_text":
+        return "\n".join(record.mrz_lines) or None
+    value = getattr(record, source)
+    if source == "confidence":
+        return round(value, 4)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def greenpay_body(record: PassportRecord) -> dict[str, Any]:
+    """The passport in GreenPay's own shape; empty text (a passport without a personal number) is null."""
+    body = {key: source_value(record, source) for key, source in GREENPAY_SHAPE.items()}
+    return {key: None if value == "" else value for key, value in body.items()}
 
 
 class GreenPayTarget:
@@ -40,7 +117,7 @@ class GreenPayTarget:
         token = secret or get_secret("greenpay_token")
         if not token:
             raise SyncError("no GreenPay token: store it with `kiosk secret set greenpay_token`")
-        unknown = [v for v in self.settings.body_fields.values() if v not in PASSPORT_FIELDS and v not in RECORD_ATTRIBUTES]
+        unknown = unknown_sources(self.settings.body_fields)
         if unknown:
             raise SyncError(f"[greenpay.body_fields] names no record field: {', '.join(unknown)}")
         self._http = httpx.Client(
@@ -57,14 +134,18 @@ class GreenPayTarget:
         self._http.close()
 
     def body(self, record: Record) -> dict[str, Any]:
-        """The JSON sent: the whole record, or the keys `[greenpay.body_fields]` maps."""
-        mapping = self.settings.body_fields
-        if not mapping or record.kind != "passport":
+        """The JSON sent: a passport as `[greenpay.body_fields]` maps it, else in the `[greenpay] body` shape.
+
+        Anything else (a receipt, only sent with a `receipts_path`) goes as the kiosk's whole record.
+        """
+        if not isinstance(record, PassportRecord):
             return record.to_json()
-        return {
-            key: record.value(name) if name in record.FIELDS else getattr(record, name)
-            for key, name in mapping.items()
-        }
+        mapping = self.settings.body_fields
+        if mapping:
+            return {key: source_value(record, source) for key, source in mapping.items()}
+        if self.settings.body == "record":
+            return record.to_json()
+        return greenpay_body(record)
 
     def deliver(self, delivery: Delivery) -> str:
         record = delivery.record

@@ -1,8 +1,10 @@
-"""Odoo over JSON-RPC (`POST {url}/jsonrpc`): receipts become expenses, passports contacts.
+"""Odoo 17, 18 and 19+: receipts become expenses, passports contacts.
 
-What the recorded Odoo 18 exchanges (`shared/odoo/`) taught: every error comes
-back with HTTP 200 and an `error` object whose `data.name` says what it is; a
-wrong password at login is `result: false`; `authenticate` costs ~0.5 s, so the
+The protocol is chosen at connect time (`odoo_rpc`): the server version first,
+then JSON-2 on 19+ (the API key is `odoo_secret`), JSON-RPC on 17/18, or what
+`[odoo] protocol` asks for. Both speak named arguments here and fail with the same words.
+
+What the recorded exchanges (`shared/odoo/`) taught: `authenticate` costs ~0.5 s, so the
 uid is kept for the life of the target; `hr.expense` takes
 `total_amount_currency` (Odoo 16: `unit_amount`); `res.partner` has no
 passport field, so `ref` carries `PASSPORT:<number>`; the receipt image is an
@@ -18,103 +20,27 @@ from __future__ import annotations
 
 import base64
 import html
-import itertools
 import logging
 from typing import Any
-
-import httpx
 
 from kiosk.config import Settings
 from kiosk.countries import alpha2
 from kiosk.errors import SyncError
-from kiosk.http_util import parse_retry_after, sniff_image
+from kiosk.http_util import sniff_image
 from kiosk.records import PassportRecord, ReceiptRecord
 from kiosk.secrets import get_secret
 from kiosk.sync.outbox import Delivery
-from kiosk.sync.targets.base import PermanentError, TransientError, marker, redirect_error
+from kiosk.sync.targets.base import PermanentError, marker
+from kiosk.sync.targets.odoo_rpc import OdooClient, OdooJson2, OdooRpc, probe_version
 
 log = logging.getLogger("kiosk.sync")
 
-AUTH_ERRORS = ("odoo.exceptions.AccessDenied", "odoo.http.SessionExpiredException")
-TRANSIENT_ERRORS = (
-    "psycopg2.errors.SerializationFailure",
-    "psycopg2.errors.LockNotAvailable",
-    "psycopg2.errors.DeadlockDetected",
-    "odoo.exceptions.ConcurrencyError",
-)
-RETRY_STATUS = (408, 425, 429, 500, 502, 503, 504)
+__all__ = ["OdooRpc", "OdooTarget"]
 
 
-class OdooRpc:
-    """A JSON-RPC client that turns Odoo's answers into results, `TransientError`, `PermanentError` or `SyncError`."""
-
-    def __init__(self, url: str, database: str, timeout: float, doubt_seconds: float = 0.0) -> None:
-        self.url = url.rstrip("/")
-        self.endpoint = f"{self.url}/jsonrpc"
-        self.database = database
-        self.doubt_seconds = doubt_seconds
-        self._ids = itertools.count(1)
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def call(self, service: str, method: str, *args: Any, creates: bool = False) -> Any:
-        """One JSON-RPC call. `creates`: a lost answer leaves the record in doubt (TransientError.settle)."""
-        body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids), "params": {"service": service, "method": method, "args": list(args)}}
-        settle = self.doubt_seconds if creates else 0.0
-        try:
-            response = self._http.post(self.endpoint, json=body)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientError(f"cannot reach Odoo at {self.url}: {type(exc).__name__}") from None  # nothing was sent
-        except httpx.TimeoutException:
-            raise TransientError(f"Odoo did not answer in time ({method})", settle=settle) from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"lost the connection to Odoo at {self.url}: {type(exc).__name__}", settle=settle) from None
-        status = response.status_code
-        if status in RETRY_STATUS or status >= 500:
-            # 504: a proxy gave up waiting; Odoo behind it may still be working on the request.
-            raise TransientError(
-                f"Odoo answered HTTP {status}", parse_retry_after(response.headers.get("Retry-After")), settle if status == 504 else 0.0
-            )
-        if 300 <= status < 400:
-            raise redirect_error("Odoo", status, response.headers, "[odoo] url")
-        if status in (404, 405):
-            raise SyncError(f"no Odoo JSON-RPC at {self.endpoint} (HTTP {status}): check [odoo] url")
-        if status in (401, 403):
-            raise SyncError(f"{self.endpoint} refused access (HTTP {status}): check the proxy in front of Odoo")
-        if status != 200:
-            raise SyncError(f"{self.endpoint} answered HTTP {status}: not Odoo's JSON-RPC; check [odoo] url")
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict) or data.get("jsonrpc") != "2.0" or not ("result" in data or "error" in data):
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
-            raise SyncError(f"{self.endpoint} does not answer like Odoo (got {kind}, not JSON-RPC): check [odoo] url")
-        if "error" in data:
-            raise self._error(data["error"])
-        return data["result"]
-
-    def _error(self, error: Any) -> Exception:
-        data = error.get("data") if isinstance(error, dict) else None
-        data = data if isinstance(data, dict) else {}
-        name = str(data.get("name") or "")
-        message = str(data.get("message") or (error.get("message") if isinstance(error, dict) else "") or "unknown error")
-        # Postgres quotes the failing SQL (`LINE 1: ... 'values' ...` and a caret): never keep that part.
-        lines = [line.strip() for line in message.strip().splitlines() if line.strip() and not line.startswith("LINE ")]
-        reason = " ".join(line for line in lines if line.strip("^ ")) or "unknown error"
-        if name in AUTH_ERRORS:
-            return SyncError(f"Odoo refused the credentials ({reason}): check [odoo] login and the odoo_secret password or API key")
-        if name == "psycopg2.OperationalError" and "does not exist" in message:
-            return SyncError(f"Odoo has no database {self.database!r}: check [odoo] database")
-        if name in TRANSIENT_ERRORS or name == "psycopg2.OperationalError":
-            return TransientError(f"Odoo is busy ({name.rsplit('.', 1)[-1]}): {reason}")
-        short = name.rsplit(".", 1)[-1] or "error"
-        return PermanentError(f"Odoo refused ({short}): {reason}")
-
-    def execute(self, uid: int, secret: str, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
-        return self.call("object", "execute_kw", self.database, uid, secret, model, method, args, kwargs or {}, creates=method == "create")
+def required_settings(protocol: str) -> tuple[str, ...]:
+    """What `[odoo]` must name: JSON-2 needs no login (the API key is the user)."""
+    return ("url", "database") if protocol == "json2" else ("url", "database", "login")
 
 
 class OdooTarget:
@@ -126,7 +52,7 @@ class OdooTarget:
         """`secret`: the password or API key to use instead of the stored one (a connection test of typed settings)."""
         self.settings = settings.odoo
         odoo = self.settings
-        missing = [name for name in ("url", "database", "login") if not getattr(odoo, name)]
+        missing = [name for name in required_settings(odoo.protocol) if not getattr(odoo, name)]
         if missing:
             raise SyncError(f"Odoo is not set up: set [odoo] {', '.join(missing)}")
         secret = secret or get_secret("odoo_secret")
@@ -134,6 +60,8 @@ class OdooTarget:
             raise SyncError("no Odoo password or API key: store it with `kiosk secret set odoo_secret`")
         self._secret = secret
         self.rpc = OdooRpc(odoo.url, odoo.database, odoo.timeout, odoo.doubt_seconds)
+        self.client: OdooClient | None = None
+        self._api_note = ""
         self.settle_seconds = odoo.doubt_seconds
         self.uid: int | None = None
         self.version = ""
@@ -144,30 +72,51 @@ class OdooTarget:
         self._currency_ids: dict[str, int] = {}
 
     def close(self) -> None:
+        if self.client is not None and self.client is not self.rpc:
+            self.client.close()
         self.rpc.close()
 
     # -- connecting --------------------------------------------------------
 
-    def _x(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
-        assert self.uid is not None, "connect() first"
-        return self.rpc.execute(self.uid, self._secret, model, method, args, kwargs)
+    def _x(self, model: str, method: str, ids: list[int] | None = None, **named: Any) -> Any:
+        assert self.client is not None and self.uid is not None, "connect() first"
+        return self.client.call(model, method, ids, **named)
+
+    def _create(self, model: str, values: dict[str, Any]) -> int:
+        assert self.client is not None, "connect() first"
+        return self.client.create(model, values)
+
+    def _log_in(self) -> None:
+        """The server version, the protocol for it, then the user (once: JSON-RPC's login is slow)."""
+        odoo = self.settings
+        if self.client is None:
+            self.version, major = probe_version(self.rpc)
+            self.client = self._client(major)
+        assert self.client is not None
+        if self.client is self.rpc:
+            self.uid = self.rpc.login(odoo.login, self._secret, self.version)
+        else:
+            self.uid = self.client.login(odoo.login)
+        log.info("logged in to Odoo %s over %s as uid %d", self.version, self.client.protocol, self.uid)
+
+    def _client(self, major: int) -> OdooClient:
+        odoo = self.settings
+        protocol = odoo.protocol if odoo.protocol != "auto" else ("json2" if major >= 19 else "jsonrpc")
+        if protocol == "json2" and major < 19:
+            raise SyncError(f'Odoo {self.version} has no JSON-2 API (Odoo 19+): set [odoo] protocol = "auto" or "jsonrpc"')
+        if protocol == "jsonrpc":
+            if not odoo.login:
+                raise SyncError(f"Odoo {self.version} over JSON-RPC needs a login: set [odoo] login")
+            self._api_note = ", JSON-RPC API (deprecated since Odoo 19)" if major >= 19 else ""
+            return self.rpc
+        self._api_note = ", JSON-2 API"
+        return OdooJson2(odoo.url, odoo.database, odoo.timeout, odoo.doubt_seconds, self._secret)
 
     def connect(self, kinds: frozenset[str] = frozenset({"passport", "receipt"})) -> str:
         """Log in once, then check the mapped fields of the models the queued kinds need."""
         odoo = self.settings
         if self.uid is None:
-            info = self.rpc.call("common", "version")
-            if not isinstance(info, dict) or "server_version" not in info:
-                raise SyncError(f"{self.rpc.endpoint} does not answer like Odoo (no server version): check [odoo] url")
-            self.version = str(info["server_version"])
-            uid = self.rpc.call("common", "authenticate", odoo.database, odoo.login, self._secret, {})
-            if not isinstance(uid, int) or isinstance(uid, bool) or uid <= 0:
-                raise SyncError(
-                    f"Odoo {self.version} refused the login {odoo.login!r} on database {odoo.database!r}: "
-                    "check [odoo] login and the odoo_secret password or API key"
-                )
-            self.uid = uid
-            log.info("logged in to Odoo %s as uid %d", self.version, uid)
+            self._log_in()
         # A kind is ready only once all its checks passed, so a check cut short by a timeout is redone.
         if "receipt" in kinds and "receipt" not in self._ready:
             self._check_fields(odoo.expense_model, "expense_fields", odoo.expense_fields, ())
@@ -179,13 +128,13 @@ class OdooTarget:
             found = self._check_fields(odoo.partner_model, "partner_fields", odoo.partner_fields, ())
             self._partner_extras = {k: v for k, v in (("is_company", False), ("type", "contact")) if k in found}
             self._ready.add("passport")
-        return f"Odoo {self.version} at {self.rpc.url}, database {odoo.database}, uid {self.uid}"
+        return f"Odoo {self.version} at {self.rpc.url}, database {odoo.database}, uid {self.uid}{self._api_note}"
 
     def _check_fields(self, model: str, section: str, mapping: dict[str, str], required: tuple[str, ...]) -> dict[str, Any]:
         wanted = [f for f in mapping.values() if f] + list(required)
         extras = ["is_company", "type"] if section == "partner_fields" else []
         try:
-            found = self._x(model, "fields_get", [wanted + extras], {"attributes": ["string", "type", "required", "readonly", "relation"]})
+            found = self._x(model, "fields_get", allfields=wanted + extras, attributes=["string", "type", "required", "readonly", "relation"])
         except PermanentError as exc:
             raise SyncError(f"Odoo {self.version}: cannot read the fields of {model} ({exc}); is its module installed?") from None
         if not isinstance(found, dict):
@@ -198,7 +147,7 @@ class OdooTarget:
         return found
 
     def _own_employee(self) -> int:
-        rows = self._x("hr.employee", "search_read", [[["user_id", "=", self.uid]]], {"fields": ["name"], "limit": 1})
+        rows = self._x("hr.employee", "search_read", domain=[["user_id", "=", self.uid]], fields=["name"], limit=1)
         if not rows:
             raise SyncError(
                 f"the Odoo user {self.settings.login!r} has no employee: set [odoo] employee_id "
@@ -207,7 +156,7 @@ class OdooTarget:
         return int(rows[0]["id"])
 
     def _check_employee(self) -> int:
-        if not self._x("hr.employee", "search_read", [[["id", "=", self.employee_id]]], {"fields": ["name"], "limit": 1}):
+        if not self._x("hr.employee", "search_read", domain=[["id", "=", self.employee_id]], fields=["name"], limit=1):
             raise SyncError(f"[odoo] employee_id {self.employee_id} is not an employee in Odoo: `kiosk sync --check` lists them")
         return self.employee_id
 
@@ -216,7 +165,7 @@ class OdooTarget:
         product_id = self.settings.product_id
         if not product_id:
             return
-        rows = self._x("product.product", "search_read", [[["id", "=", product_id]]], {"fields": ["name", "standard_price"], "limit": 1})
+        rows = self._x("product.product", "search_read", domain=[["id", "=", product_id]], fields=["name", "standard_price"], limit=1)
         if not rows:
             raise SyncError(f"[odoo] product_id {product_id} is not a product in Odoo: `kiosk sync --check` lists the expense categories")
         if rows[0].get("standard_price"):
@@ -227,8 +176,8 @@ class OdooTarget:
 
     def describe_setup(self) -> dict[str, Any]:
         """Employees and expense categories, to help fill in [odoo] employee_id and product_id."""
-        employees = self._x("hr.employee", "search_read", [[]], {"fields": ["name"], "limit": 20, "order": "name"})
-        products = self._x("product.product", "search_read", [[["can_be_expensed", "=", True]]], {"fields": ["name", "default_code", "standard_price"]})
+        employees = self._x("hr.employee", "search_read", domain=[], fields=["name"], limit=20, order="name")
+        products = self._x("product.product", "search_read", domain=[["can_be_expensed", "=", True]], fields=["name", "default_code", "standard_price"])
         return {"employees": employees, "products": products}
 
     # -- delivering --------------------------------------------------------
@@ -244,7 +193,7 @@ class OdooTarget:
         raise PermanentError(f"Odoo takes receipts and passports, not {record.kind!r}")
 
     def _first_id(self, model: str, domain: list[Any]) -> int | None:
-        rows = self._x(model, "search_read", [domain], {"fields": ["id"], "limit": 2, "order": "id"})
+        rows = self._x(model, "search_read", domain=domain, fields=["id"], limit=2, order="id")
         if len(rows) > 1:
             log.warning("several %s records match; using the oldest, %s", model, rows[0]["id"])
         return int(rows[0]["id"]) if rows else None
@@ -276,7 +225,7 @@ class OdooTarget:
             "res_id": res_id,
             "mimetype": mimetype,
         }
-        attachment_id = int(self._x("ir.attachment", "create", [values]))
+        attachment_id = self._create("ir.attachment", values)
         delivery.remember(attachment_id=attachment_id)
         return attachment_id
 
@@ -311,14 +260,14 @@ class OdooTarget:
             currency = record.value("currency")
             if fields.get("currency") and currency:
                 values[fields["currency"]] = self._currency_id(str(currency))
-            expense_id = int(self._x(model, "create", [values]))
+            expense_id = self._create(model, values)
             log.info("created %s %d for record %s", model, expense_id, record.id)
             delivery.remember(expense_id=expense_id)
         else:
             log.info("record %s: %s %d exists; finishing it", record.id, model, expense_id)
         attachment_id = self._attach(delivery, model, expense_id, "receipt")
         if attachment_id and fields.get("main_attachment"):
-            self._x(model, "write", [[expense_id], {fields["main_attachment"]: attachment_id}])
+            self._x(model, "write", [expense_id], vals={fields["main_attachment"]: attachment_id})
         return f"{model},{expense_id}"
 
     def _deliver_passport(self, delivery: Delivery, record: PassportRecord) -> str:
@@ -344,7 +293,7 @@ class OdooTarget:
             if fields.get("country") and country:
                 values[fields["country"]] = country
             values[fields["comment"]] = self._comment(record, tag)
-            partner_id = int(self._x(model, "create", [values]))
+            partner_id = self._create(model, values)
             log.info("created %s %d for record %s", model, partner_id, record.id)
             delivery.remember(partner_id=partner_id)
         else:
@@ -367,13 +316,13 @@ class OdooTarget:
         if iso is None:
             return None
         if iso not in self._country_ids:
-            rows = self._x("res.country", "search_read", [[["code", "=", iso]]], {"fields": ["name", "code"], "limit": 1})
+            rows = self._x("res.country", "search_read", domain=[["code", "=", iso]], fields=["name", "code"], limit=1)
             self._country_ids[iso] = int(rows[0]["id"]) if rows else None
         return self._country_ids[iso]
 
     def _currency_id(self, code: str) -> int:
         if code not in self._currency_ids:
-            rows = self._x("res.currency", "search_read", [[["name", "=", code]]], {"fields": ["name"], "limit": 1})
+            rows = self._x("res.currency", "search_read", domain=[["name", "=", code]], fields=["name"], limit=1)
             if not rows:
                 raise PermanentError(f"the currency {code} is not active in Odoo: activate it, or correct the receipt")
             self._currency_ids[code] = int(rows[0]["id"])

@@ -66,7 +66,7 @@ class FirstRunScreen(QWidget):
         row.addStretch(1)
         row.addWidget(self.finish_button)
         outer.addLayout(row)
-        self.remote.test.connect(lambda: self._test(self.test_remote, self.remote.token.text() or None))
+        self.remote.test.connect(lambda: self._test(self.test_remote, self.remote.secrets() or None))
         self.sync.test.connect(lambda: self._test(self.test_sync, self.sync.typed_secret()))
 
     def load(self, settings: Settings) -> None:

@@ -7,6 +7,8 @@ Each section shows some settings, writes them into a `Settings` copy with
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,8 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.config import ENGINES, REMOTE_POLICIES, Settings
+from kiosk.config import DEFAULT_TOKEN_SECRET, ENGINES, REMOTE_POLICIES, RemoteEndpoint, Settings
 from kiosk.ui.widgets import Button, label, set_role
+
+MRZ_TOKEN_SECRET = "mrz_token"
+"""The secret an MRZ provider set up here gets, so its token can differ from the receipt service's."""
 
 
 def form() -> QFormLayout:
@@ -204,13 +209,20 @@ class CaptureSection(QWidget):
 
 
 class RemoteSection(QWidget):
+    """The receipt OCR and MRZ OCR services: the URL and token of the first provider of each
+    (`[[remote.receipt]]`, `[[remote.mrz]]`); further providers stay as the settings file has them."""
+
     test = Signal()
 
     def __init__(self, with_policy: bool = True) -> None:
         super().__init__()
         layout = form()
-        self.url = line_edit("remote_url", "https://ocr.example.org")
-        self.token = SecretEdit("ocr_token", "ocr_token")
+        self.receipt_url = line_edit("remote_receipt_url", "http://10.0.0.5:8000/ocr")
+        self.receipt_token = SecretEdit("receipt_token", DEFAULT_TOKEN_SECRET)
+        self.receipt_more = label("", "muted")
+        self.mrz_url = line_edit("remote_mrz_url", "http://10.0.0.5:5000/scan-mrz")
+        self.mrz_token = SecretEdit("mrz_token", MRZ_TOKEN_SECRET)
+        self.mrz_more = label("", "muted")
         self.policy = QComboBox()
         self.policy.setObjectName("remote_policy")
         names = {
@@ -222,30 +234,70 @@ class RemoteSection(QWidget):
             self.policy.addItem(names[policy], policy)
         self.tester = TestRow("test_remote")
         self.tester.clicked.connect(self.test)
-        layout.addRow(self.tr("Service URL"), self.url)
-        layout.addRow(self.tr("Token"), self.token)
+        layout.addRow(self.tr("Receipt OCR URL"), self.receipt_url)
+        layout.addRow(self.tr("Receipt OCR token"), self.receipt_token)
+        layout.addRow("", self.receipt_more)
+        layout.addRow(self.tr("MRZ OCR URL"), self.mrz_url)
+        layout.addRow(self.tr("MRZ OCR token"), self.mrz_token)
+        layout.addRow("", self.mrz_more)
         if with_policy:
-            layout.addRow(self.tr("Use the service"), self.policy)
+            layout.addRow(self.tr("Use the services"), self.policy)
         else:
             self.policy.hide()
         layout.addRow("", self.tester)
         self.setLayout(layout)
 
     def load(self, settings: Settings) -> None:
-        self.url.setText(settings.remote.url)
-        self.token.clear()
-        self.policy.setCurrentIndex(max(0, self.policy.findData(settings.remote.policy)))
+        remote = settings.remote
+        for entries, url, token, more, default in (
+            (remote.receipt, self.receipt_url, self.receipt_token, self.receipt_more, DEFAULT_TOKEN_SECRET),
+            (remote.mrz, self.mrz_url, self.mrz_token, self.mrz_more, MRZ_TOKEN_SECRET),
+        ):
+            url.setText(entries[0].url if entries else "")
+            token.clear()
+            token.secret = entries[0].token_secret if entries else default
+            more.setText(self.tr("+{count} more in the settings file").format(count=len(entries) - 1) if len(entries) > 1 else "")
+            more.setVisible(len(entries) > 1)
+        self.policy.setCurrentIndex(max(0, self.policy.findData(remote.policy)))
         self.tester.clear()
 
+    def _secret_names(self) -> tuple[str, str]:
+        """The receipt and MRZ token names: an MRZ token typed for a provider that shares the receipt
+        provider's secret gets its own, so typing it cannot change the receipt service's."""
+        receipt, mrz = self.receipt_token.secret, self.mrz_token.secret
+        if mrz == receipt and self.mrz_token.text():
+            mrz = MRZ_TOKEN_SECRET if receipt != MRZ_TOKEN_SECRET else DEFAULT_TOKEN_SECRET
+        return receipt, mrz
+
     def apply(self, settings: Settings) -> None:
-        settings.remote.url = self.url.text().strip()
-        settings.remote.policy = str(self.policy.currentData())
+        receipt_secret, mrz_secret = self._secret_names()
+        remote = settings.remote
+        remote.receipt = _with_first(remote.receipt, self.receipt_url.text().strip(), receipt_secret)
+        remote.mrz = _with_first(remote.mrz, self.mrz_url.text().strip(), mrz_secret)
+        remote.policy = str(self.policy.currentData())
 
     def secrets(self) -> dict[str, str]:
-        return {"ocr_token": self.token.text()} if self.token.text() else {}
+        """The tokens typed, by secret name."""
+        names = self._secret_names()
+        return {name: edit.text() for name, edit in zip(names, (self.receipt_token, self.mrz_token)) if edit.text()}
 
     def set_sources(self, sources: dict[str, str]) -> None:
-        self.token.set_source(sources.get("ocr_token", ""))
+        for edit in (self.receipt_token, self.mrz_token):
+            edit.set_source(sources.get(edit.secret, ""))
+
+    def clear_tokens(self) -> None:
+        self.receipt_token.clear()
+        self.mrz_token.clear()
+
+
+def _with_first(entries: list[RemoteEndpoint], url: str, secret: str) -> list[RemoteEndpoint]:
+    """`entries` with the first provider at `url` using `secret` (added when there was none, removed when `url`
+    is empty); the others unchanged."""
+    rest = entries[1:]
+    if not url:
+        return rest
+    first = replace(entries[0], url=url, token_secret=secret) if entries else RemoteEndpoint(url=url, token_secret=secret)
+    return [first, *rest]
 
 
 class SyncSection(QWidget):

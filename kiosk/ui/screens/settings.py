@@ -31,7 +31,7 @@ def scrolled(widget: QWidget) -> QScrollArea:
 class SettingsScreen(QWidget):
     save = Signal(object, dict, object)  # Settings, secrets {name: value}, new PIN or None
     cancel = Signal()
-    test_remote = Signal(object, object)  # Settings, typed token or None
+    test_remote = Signal(object, object)  # Settings, typed tokens {secret name: token} or None
     test_sync = Signal(object, object)  # Settings, typed secret or None
     leave_kiosk = Signal()
     quit_app = Signal()
@@ -91,7 +91,7 @@ class SettingsScreen(QWidget):
         buttons.addWidget(self.quit_button)
         outer.addLayout(buttons)
 
-        self.remote.test.connect(lambda: self._test(self.test_remote, self.remote.token.text() or None))
+        self.remote.test.connect(lambda: self._test(self.test_remote, self.remote.secrets() or None))
         self.sync.test.connect(lambda: self._test(self.test_sync, self.sync.typed_secret()))
         QShortcut(QKeySequence("Ctrl+S"), self, self._save_clicked, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
@@ -170,7 +170,8 @@ class SettingsScreen(QWidget):
 
     def clear(self) -> None:
         """Forget everything typed (secrets included)."""
-        for edit in (self.remote.token, self.sync.odoo_secret, self.sync.greenpay_token):
+        self.remote.clear_tokens()
+        for edit in (self.sync.odoo_secret, self.sync.greenpay_token):
             edit.clear()
         self.pin.clear()
         self.remote.tester.clear()
