@@ -24,7 +24,7 @@ def load_bench():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-@pytest.mark.parametrize("target, records, kills", [("odoo", 1000, 5), ("greenpay", 400, 3)])
+@pytest.mark.parametrize("target, records, kills", [("odoo18", 600, 4), ("odoo19", 600, 4), ("greenpay", 400, 3)])
 def test_every_record_arrives_exactly_once_despite_faults_restarts_and_kills(tmp_path, target, records, kills):
     figures = load_bench().run(records=records, target=target, errors=0.2, timeouts=0.1, kills=kills, seed=8, workdir=tmp_path)
     print(json.dumps(figures))
