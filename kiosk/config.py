@@ -2,7 +2,8 @@
 
 The file is found in this order: `--config PATH`, the `KIOSK_CONFIG`
 environment variable, then the OS config folder (`settings_path()`). A missing
-default file means first run: defaults apply. Secrets live in `kiosk.secrets`.
+file there (or where `KIOSK_CONFIG` points) means first run: defaults apply,
+and the app's setup creates it. Secrets live in `kiosk.secrets`.
 
 The file carries `schema = SCHEMA_VERSION`; an older file is migrated on load
 (`MIGRATIONS`), a newer one (after a rollback) is read leniently.
@@ -129,6 +130,8 @@ class ReceiptSettings:
     """How to read ambiguous numeric dates such as 03/04/2018."""
     read_width: int = 800
     """Receipts wider than this many pixels (across the paper) are shrunk before OCR: faster, still legible. 0 = never."""
+    duplicate_days: int = 30
+    """Warn before confirming a receipt whose picture or vendor, date and total was confirmed within this many days (0 = never)."""
 
     def validate(self) -> None:
         if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
@@ -137,6 +140,26 @@ class ReceiptSettings:
             raise ConfigError(f"[receipt] date_order must be one of {', '.join(DATE_ORDERS)}")
         if self.read_width and self.read_width < 320:
             raise ConfigError("[receipt] read_width must be 0 (never shrink) or at least 320 pixels")
+        if not 0 <= self.duplicate_days <= 3660:
+            raise ConfigError("[receipt] duplicate_days must be between 0 (never warn) and 3660")
+
+
+@dataclass
+class PassportSettings:
+    """What this counter accepts beyond check digits (`kiosk.documents`)."""
+
+    expiry_warning_days: int = 30
+    """Warn (`expires_soon`) when a document expires within this many days (0 = never)."""
+    minimum_age: int = 18
+    """Warn (`under_age`) when the holder is younger than this (0 = never)."""
+    allow_expired: bool = False
+    """Whether an expired document may be confirmed (as "Confirm anyway", the `expired` warning kept)."""
+
+    def validate(self) -> None:
+        if not 0 <= self.expiry_warning_days <= 3660:
+            raise ConfigError("[passport] expiry_warning_days must be between 0 (never warn) and 3660")
+        if not 0 <= self.minimum_age <= 120:
+            raise ConfigError("[passport] minimum_age must be between 0 (no minimum) and 120")
 
 
 DEFAULT_TOKEN_SECRET = "ocr_token"
@@ -219,8 +242,9 @@ class RemoteSettings:
     """The organisation's OCR services: receipt OCR and MRZ OCR, each an ordered list of providers
     (`[[remote.receipt]]`, `[[remote.mrz]]`) tried in turn until one answers."""
 
-    policy: str = "auto"
-    """off: never; manual: only when the operator asks; auto: also when the local read fails or is unsure."""
+    policy: str = "off"
+    """off: never (the default: images leave the kiosk only as the site decided); manual: only when the
+    operator asks; auto: also when the local read fails or is unsure."""
     total_timeout: float = 120.0
     """Seconds one scan may wait for the OCR services in all: every provider, retry and wait together."""
     max_amount: float = 1_000_000.0
@@ -248,9 +272,18 @@ class RemoteSettings:
                 endpoint.validate(f"[[remote.{name}]] {number}:")
 
 
+SYNC_KINDS = {"passport": "passports", "receipt": "receipts"}
+"""Document kind -> its `[sync]` key naming where that kind goes."""
+
+
 @dataclass
 class SyncSettings:
     target: str = "none"
+    """Where records go, for each kind without a target of its own."""
+    passports: str = ""
+    """Where passports (ID cards, visas) go: none, odoo or greenpay; "" = as `target`."""
+    receipts: str = ""
+    """Where receipts go: none, odoo, or greenpay when `[greenpay] receipts_path` is set; "" = as `target`."""
     outbox: str = ""
     """Outbox database path ("" = the OS data folder)."""
     store_images: bool = False
@@ -265,9 +298,16 @@ class SyncSettings:
     poll_seconds: float = 10.0
     """How often the background worker looks for new records when it was not woken."""
 
+    def chosen(self, kind: str) -> str:
+        """The target named for a kind, whether or not it takes that kind (see `route`)."""
+        return getattr(self, SYNC_KINDS[kind]) or self.target
+
     def validate(self) -> None:
         if self.target not in SYNC_TARGETS:
             raise ConfigError(f"[sync] target must be one of {', '.join(SYNC_TARGETS)}")
+        for key in SYNC_KINDS.values():
+            if getattr(self, key) not in ("", *SYNC_TARGETS):
+                raise ConfigError(f"[sync] {key} must be one of {', '.join(SYNC_TARGETS)}, or empty (as target)")
         if self.retention_days < 0:
             raise ConfigError("[sync] retention_days must be 0 or more")
         if self.backoff_seconds < 0 or self.backoff_max_seconds < self.backoff_seconds:
@@ -341,7 +381,7 @@ class GreenPaySettings:
     url: str = ""
     passports_path: str = "/api/passports"
     receipts_path: str = ""
-    """Where receipts go ("" = GreenPay takes passports only; receipts then fail with a clear message)."""
+    """Where receipts go ("" = GreenPay takes passports only: receipts routed to it are kept on the kiosk)."""
     body: str = "greenpay"
     """What a passport is sent as: `greenpay` (GreenPay's flat camelCase passport shape) or `record` (the kiosk's whole record)."""
     body_fields: dict[str, str] = field(default_factory=dict)
@@ -391,14 +431,25 @@ class CaptureSettings:
             raise ConfigError("[capture] analysis_threads must be 0 (automatic) or more")
 
 
+MIN_IDLE_SECONDS = 10
+"""The shortest `[ui] idle_seconds`: less leaves no time to check a read."""
+
+
 @dataclass
 class UiSettings:
     idle_seconds: int = 90
     """Back to the home screen, personal data cleared, after this long without input."""
+    import_folders: list[str] = field(default_factory=list)
+    """Folders "Open image..." lists (with their subfolders): the only places, besides removable media, it reads from."""
+    removable_media: bool = True
+    """Also list mounted removable media (USB sticks, SD cards): see `kiosk.ui.lockdown.media_places`."""
 
     def validate(self) -> None:
-        if self.idle_seconds < 10:
-            raise ConfigError("[ui] idle_seconds must be at least 10")
+        if self.idle_seconds < MIN_IDLE_SECONDS:
+            raise ConfigError(f"[ui] idle_seconds must be at least {MIN_IDLE_SECONDS}")
+        for folder in self.import_folders:
+            if not isinstance(folder, str) or not os.path.isabs(folder):
+                raise ConfigError(f"[ui] import_folders must list absolute folder paths, not {folder!r}")
 
 
 @dataclass
@@ -406,6 +457,7 @@ class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
+    passport: PassportSettings = field(default_factory=PassportSettings)
     remote: RemoteSettings = field(default_factory=RemoteSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     odoo: OdooSettings = field(default_factory=OdooSettings)
@@ -416,9 +468,32 @@ class Settings:
     def validate(self) -> None:
         for section in fields(self):
             getattr(self, section.name).validate()
+        if self.sync.receipts == "greenpay" and not accepts(self, "greenpay", "receipt"):
+            raise ConfigError('[sync] receipts = "greenpay" needs [greenpay] receipts_path: GreenPay takes passports only without it')
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def accepts(settings: Settings, target: str, kind: str) -> bool:
+    """Whether a target takes records of a kind: Odoo both; GreenPay passports, and receipts only with a receipts_path."""
+    if target == "odoo":
+        return True
+    if target == "greenpay":
+        return kind == "passport" or bool(settings.greenpay.receipts_path)
+    return False
+
+
+def route(settings: Settings, kind: str) -> str:
+    """Where records of a kind go: the target chosen for it when that target takes the kind, else "none" (kept here)."""
+    chosen = settings.sync.chosen(kind)
+    return chosen if accepts(settings, chosen, kind) else "none"
+
+
+def targets_in_use(settings: Settings) -> dict[str, frozenset[str]]:
+    """Each target records are routed to, with the kinds it gets, in a fixed order (odoo, greenpay)."""
+    used = {name: frozenset(k for k in SYNC_KINDS if route(settings, k) == name) for name in SYNC_TARGETS if name != "none"}
+    return {name: kinds for name, kinds in used.items() if kinds}
 
 
 def _looks_secret(key: str) -> bool:
@@ -484,12 +559,22 @@ _V1_ENDPOINT_KEYS = (
 )
 
 
+def _keep_implicit_auto_policy(data: dict[str, Any]) -> None:
+    """Version 1's `[remote] policy` defaulted to `auto`; version 2's to `off`. A version-1 file with an OCR
+    service (`[remote] url`) and no policy used the service automatically: it keeps doing so. Without a URL
+    the service was never used, and the new default changes nothing."""
+    remote = data.get("remote")
+    if isinstance(remote, dict) and "policy" not in remote and isinstance(remote.get("url"), str) and remote["url"].strip():
+        remote["policy"] = "auto"
+
+
 def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 had one `[remote] url`, a base serving `/ocr`, `/scan-mrz` and `/health`, with one set of
     timeouts; version 2 has ordered provider lists `[[remote.receipt]]` and `[[remote.mrz]]`, each entry a
     full endpoint URL. A base B becomes one receipt provider `B/ocr` and one MRZ provider `B/scan-mrz`,
     both with the `ocr_token` secret, the old timeouts, retries and breaker values, and health at `B/health`
     as before. Without a URL there is no provider, and the old values apply to nothing: dropped."""
+    _keep_implicit_auto_policy(data)
     remote = data.get("remote")
     if not isinstance(remote, dict) or not isinstance(remote.get("url", ""), str):
         return data  # nothing to move, or a url of the wrong type: left for the loader to name
@@ -595,14 +680,18 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     return settings
 
 
-def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
-    """Read and validate the settings; a missing default file gives defaults."""
+def load_settings(explicit: str | os.PathLike[str] | None = None, *, missing_ok: bool = False) -> Settings:
+    """Read and validate the settings.
+
+    A missing file at the default path or where `KIOSK_CONFIG` points is the first run: defaults apply
+    (the app's first-run setup then creates it there). A missing `explicit` file (`--config PATH`, typed
+    for one command) is an error, most likely a typo, unless `missing_ok` (the app, whose setup creates it).
+    """
     path = settings_path(explicit)
-    chosen = bool(explicit or os.environ.get("KIOSK_CONFIG"))
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        if chosen:
+        if explicit and not missing_ok:
             raise ConfigError(f"settings file not found: {path}") from None
         return Settings()
     except OSError as exc:

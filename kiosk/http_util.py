@@ -78,14 +78,18 @@ class ImageType:
 JPEG = ImageType("jpeg", "image/jpeg", "jpg")
 PNG = ImageType("png", "image/png", "png")
 WEBP = ImageType("webp", "image/webp", "webp")
+PDF = ImageType("pdf", "application/pdf", "pdf")
+"""Not an image, but a document file attached as it is (a PDF receipt or invoice)."""
 
 
 def sniff_image(data: bytes) -> ImageType | None:
-    """JPEG, PNG or WebP by the file's signature (magic bytes), else None."""
+    """JPEG, PNG, WebP or PDF by the file's signature (magic bytes), else None."""
     if data[:3] == b"\xff\xd8\xff":
         return JPEG
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return PNG
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return WEBP
+    if data[:5] == b"%PDF-":
+        return PDF
     return None

@@ -15,14 +15,21 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiosk.errors import ImageError
+from kiosk.pdf import is_pdf, read_first_page
 
-SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pdf")
+"""Image files, and PDFs (their first page: see `kiosk.pdf`)."""
 MAX_PIXELS = 100_000_000
 MIN_SIDE = 8
 
 
 def load_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as a BGR uint8 array, upright per its EXIF orientation."""
+    """Read an image file (or a PDF's first page) as a BGR uint8 array, upright per its EXIF orientation."""
+    return decode_image(read_file_bytes(path), str(path))
+
+
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a file the kiosk can read (by its suffix); ImageError naming what is wrong otherwise."""
     path = Path(path)
     if not path.exists():
         raise ImageError(f"{path}: file not found")
@@ -33,16 +40,17 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
             f"{path}: unsupported format {path.suffix or '(no extension)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ImageError(f"{path}: cannot read: {exc.strerror}") from None
-    return decode_image(data, str(path))
 
 
 def decode_image(data: bytes, name: str = "image") -> np.ndarray:
-    """Decode encoded image bytes (JPEG, PNG, ...) to BGR uint8."""
+    """Decode encoded image bytes (JPEG, PNG, ..., or a PDF's first page) to BGR uint8."""
     if not data:
         raise ImageError(f"{name}: empty file")
+    if is_pdf(data):
+        return read_first_page(data, name).image
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -127,6 +127,8 @@ class Record:
     confirmed_at: str | None = None
     operator: str = ""
     kiosk_id: str = ""
+    warnings: tuple[str, ...] = ()
+    """What the field checks cannot say: a receipt's amount findings; a passport's validity codes (`kiosk.documents`)."""
 
     def field(self, name: str) -> Field:
         """The named field; an empty one (value None, confidence 0) when it was not read."""
@@ -171,6 +173,7 @@ class Record:
             "confirmed_at": self.confirmed_at,
             "operator": self.operator,
             "kiosk_id": self.kiosk_id,
+            "warnings": list(self.warnings),
             **self._extra_json(),
         }
 
@@ -207,10 +210,9 @@ class ReceiptRecord(Record):
     FIELDS: ClassVar[tuple[str, ...]] = RECEIPT_FIELDS
 
     lines: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
 
     def _extra_json(self) -> dict[str, Any]:
-        return {"lines": list(self.lines), "warnings": list(self.warnings)}
+        return {"lines": list(self.lines)}
 
 
 RECORD_TYPES: dict[str, type[Record]] = {cls.kind: cls for cls in (PassportRecord, ReceiptRecord)}
@@ -235,6 +237,7 @@ def record_from_json(data: dict[str, Any]) -> Record:
             confirmed_at=data.get("confirmed_at"),
             operator=str(data.get("operator", "")),
             kiosk_id=str(data.get("kiosk_id", "")),
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
         )
         if cls is PassportRecord:
             return PassportRecord(
@@ -243,7 +246,7 @@ def record_from_json(data: dict[str, Any]) -> Record:
                 mrz_lines=tuple(data.get("mrz_lines") or ()),
                 checks={str(k): bool(v) for k, v in (data.get("checks") or {}).items()},
             )
-        return ReceiptRecord(**common, lines=tuple(data.get("lines") or ()), warnings=tuple(data.get("warnings") or ()))
+        return ReceiptRecord(**common, lines=tuple(data.get("lines") or ()))
     except RecordError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

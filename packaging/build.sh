@@ -116,10 +116,12 @@ if [ "$MAKE_DEB" = 1 ]; then
   rm -rf "$STAGE"
   mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/icons/hicolor/scalable/apps" "$STAGE/usr/share/scan-kiosk/autostart" \
-    "$STAGE/usr/lib/systemd/user" "$STAGE/usr/share/doc/$PACKAGE"
+    "$STAGE/usr/lib/systemd/user" "$STAGE/usr/share/xsessions" "$STAGE/usr/share/doc/$PACKAGE"
   cp -al "$BUNDLE" "$STAGE/opt/scan-kiosk" 2>/dev/null || cp -a "$BUNDLE" "$STAGE/opt/scan-kiosk"  # hard links: no second copy
   install -m 755 packaging/debian/scan-kiosk.sh "$STAGE/usr/bin/scan-kiosk"
   install -m 755 packaging/debian/scan-kiosk-autostart.sh "$STAGE/usr/bin/scan-kiosk-autostart"
+  install -m 755 packaging/debian/scan-kiosk-session.sh "$STAGE/usr/bin/scan-kiosk-session"
+  install -m 644 packaging/debian/scan-kiosk.xsession.desktop "$STAGE/usr/share/xsessions/scan-kiosk.desktop"
   install -m 644 packaging/debian/scan-kiosk.desktop "$STAGE/usr/share/applications/scan-kiosk.desktop"
   install -m 644 packaging/debian/scan-kiosk-autostart.desktop "$STAGE/usr/share/scan-kiosk/autostart/scan-kiosk.desktop"
   install -m 644 packaging/debian/scan-kiosk.service "$STAGE/usr/lib/systemd/user/scan-kiosk.service"

@@ -94,8 +94,8 @@ if [ -n "$DEB" ]; then
     was_installed=0
     dpkg -s "$package" >/dev/null 2>&1 && was_installed=1
     as_root dpkg -i "$DEB" >/dev/null || fail "dpkg -i $DEB"
-    for f in /usr/bin/scan-kiosk /usr/bin/scan-kiosk-autostart /opt/scan-kiosk/scan-kiosk \
-      /usr/share/applications/scan-kiosk.desktop /usr/share/scan-kiosk/autostart/scan-kiosk.desktop \
+    for f in /usr/bin/scan-kiosk /usr/bin/scan-kiosk-autostart /usr/bin/scan-kiosk-session /opt/scan-kiosk/scan-kiosk \
+      /usr/share/xsessions/scan-kiosk.desktop /usr/share/applications/scan-kiosk.desktop /usr/share/scan-kiosk/autostart/scan-kiosk.desktop \
       /usr/lib/systemd/user/scan-kiosk.service /usr/share/icons/hicolor/scalable/apps/scan-kiosk.svg; do
       [ -e "$f" ] || fail "$f is not installed"
     done

@@ -43,8 +43,8 @@ def test_bad_files_get_one_line_errors_and_good_ones_are_still_read(tmp_path, re
     not_image.write_text("this is not a picture")
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    unsupported = tmp_path / "scan.pdf"
-    unsupported.write_bytes(b"%PDF-1.4")
+    unsupported = tmp_path / "scan.docx"
+    unsupported.write_bytes(b"PK\x03\x04")
     huge = tmp_path / "huge.png"
     huge_png(huge)
     truncated = tmp_path / "cut.jpg"

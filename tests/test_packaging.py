@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
-SHELL_SCRIPTS = ["build.sh", "check.sh", "debian/scan-kiosk.sh", "debian/scan-kiosk-autostart.sh", "debian/postrm"]
+SHELL_SCRIPTS = ["build.sh", "check.sh", "debian/scan-kiosk.sh", "debian/scan-kiosk-autostart.sh", "debian/scan-kiosk-session.sh", "debian/postrm"]
 
 
 @pytest.mark.parametrize("name", SHELL_SCRIPTS)
@@ -84,6 +84,36 @@ def test_autostart_helper_enables_and_disables_for_one_user(tmp_path):
     assert not target.exists()
     bad = subprocess.run([helper, "enable", "--bogus"], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown option" in bad.stderr
+
+
+def test_the_kiosk_session_is_installed_and_starts_the_session_script_alone():
+    entry = desktop_entry(PACKAGING / "debian" / "scan-kiosk.xsession.desktop")
+    assert entry["Type"] == "Application" and entry["Exec"] == "/usr/bin/scan-kiosk-session"
+    if shutil.which("desktop-file-validate"):
+        subprocess.run(["desktop-file-validate", str(PACKAGING / "debian" / "scan-kiosk.xsession.desktop")], check=True)
+    build = (PACKAGING / "build.sh").read_text()
+    assert '"$STAGE/usr/share/xsessions/scan-kiosk.desktop"' in build and '"$STAGE/usr/bin/scan-kiosk-session"' in build
+    assert "/usr/share/xsessions/scan-kiosk.desktop" in (PACKAGING / "check.sh").read_text()
+
+
+def test_the_session_runs_only_the_app_in_kiosk_mode_restarts_it_after_a_crash_and_ends_on_quit(tmp_path):
+    calls = tmp_path / "calls"
+    exits = tmp_path / "exits"
+    exits.write_text("139\n1\n0\n")  # a crash, a failed start, then Quit with the admin PIN
+    app = tmp_path / "scan-kiosk"
+    app.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{calls}"\n'
+        f'code=$(head -n 1 "{exits}"); sed -i 1d "{exits}"; exit "$code"\n'
+    )
+    app.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "SCAN_KIOSK_APP": str(app), "SCAN_KIOSK_RESTART_DELAY": "0"}
+    session = subprocess.run(
+        [str(PACKAGING / "debian" / "scan-kiosk-session.sh"), "--camera", "0"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert session.returncode == 0
+    assert calls.read_text().splitlines() == ["--kiosk --camera 0"] * 3  # the app and nothing else, each time in kiosk mode
+    assert session.stderr.count("starting it again") == 2 and "the kiosk session ends" in session.stderr
 
 
 def test_windows_installer_script_has_autostart_and_a_kiosk_shortcut():

@@ -117,7 +117,7 @@ def test_a_kind_without_providers_says_which_table_to_add(receipt_service, image
 def test_when_the_first_provider_is_down_the_second_answers_and_the_outcome_names_it(mrz_service, image, monkeypatch):
     dead = f"http://127.0.0.1:{closed_port()}/scan-mrz"
     good = mrz_service.endpoint("passport")
-    settings = Settings(remote=RemoteSettings(mrz=[endpoint(dead, breaker_failures=2), endpoint(good, "mrz_token")]))
+    settings = Settings(remote=RemoteSettings(policy="manual", mrz=[endpoint(dead, breaker_failures=2), endpoint(good, "mrz_token")]))
     monkeypatch.setenv("KIOSK_SECRET_OCR_TOKEN", TOKEN)
     monkeypatch.setenv("KIOSK_SECRET_MRZ_TOKEN", MRZ_TOKEN)
     with RemoteOcr.from_settings(settings) as client:
@@ -249,7 +249,7 @@ def test_a_seed_file_loads_and_its_chain_is_used_by_the_command_line(mrz_service
     dead = f"http://127.0.0.1:{closed_port()}/scan-mrz"
     config = tmp_path / "settings.toml"
     config.write_text(
-        "schema = 2\n\n[[remote.mrz]]\n"
+        'schema = 2\n\n[remote]\npolicy = "manual"\n\n[[remote.mrz]]\n'
         f'url = "{dead}"\nconnect_timeout = 1.0\nretries = 0\n\n'
         f'[[remote.mrz]]\nurl = "{mrz_service.endpoint("passport")}"\ntoken_secret = "mrz_token"\n'
     )

@@ -221,3 +221,51 @@ def test_only_one_worker_at_a_time(settings):
                     pass
         with second.worker_lock():
             pass
+
+
+def test_a_failed_record_is_corrected_and_queued_again_in_one_transaction(settings):
+    from dataclasses import replace
+
+    from kiosk.records import Field
+    from test_sync_worker import DiskFullAt
+
+    receipt = sample_receipt(0, currency="MAD")
+    record_id = queue_record(settings, receipt, JPEG)
+    with open_outbox(settings) as outbox:
+        outbox.claim(outbox.get(record_id))
+        outbox.mark_failed(record_id, "the currency MAD is not active in Odoo")
+        corrected, _ = outbox.load(outbox.get(record_id))
+        corrected.edit("currency", "EUR")
+        outbox._db = DiskFullAt(outbox._db, "SET payload")
+        with pytest.raises(SyncError, match="the corrected record was NOT saved: the kiosk disk is full"):
+            outbox.correct(corrected)
+        outbox._db = outbox._db.db
+        item = outbox.get(record_id)
+        assert item.state == FAILED and outbox.load(item)[0].value("currency") == "MAD", "all or nothing"
+        assert outbox.correct(corrected) is True
+        assert outbox.correct(corrected) is False, "only a failed record can be replaced"
+        assert outbox.correct(replace(sample_passport(0), id=record_id)) is False, "nor by a record of another kind"
+    with sqlite3.connect(outbox_path(settings)) as db:  # another process sees it at once
+        state, attempts, error = db.execute("SELECT state, attempts, last_error FROM records WHERE id = ?", (record_id,)).fetchone()
+    assert (state, attempts, error) == (PENDING, 0, "")
+    with open_outbox(settings) as outbox:
+        item = outbox.get(record_id)
+        record, image = outbox.load(item)
+        assert record.field("currency") == Field("EUR", 1.0, "edited") and image == JPEG
+        assert outbox.next_item() == item, "due now"
+
+
+def test_an_outbox_from_the_previous_release_gets_the_origin_column(settings):
+    from kiosk.sync import outbox as module
+
+    old_schema = module._SCHEMA.replace(",\n    origin TEXT NOT NULL DEFAULT 'scan'", "")
+    assert "origin" not in old_schema
+    path = outbox_path(settings)
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(old_schema)
+    record_id = queue_record(settings, sample_passport(0))
+    demo = queue_record(settings, sample_passport(1), origin="demo")
+    with open_outbox(settings) as outbox:
+        assert (outbox.get(record_id).origin, outbox.get(demo).state) == ("scan", SENT)
+        assert outbox.next_item().id == record_id

@@ -25,7 +25,7 @@ def test_backoff_doubles_with_jitter_up_to_the_maximum():
     assert backoff.delay(1, retry_after=3600.0) == 60.0, "but never beyond the maximum"
 
 
-def test_records_arrive_in_the_order_they_were_confirmed_despite_errors():
+def test_every_record_arrives_exactly_once_despite_errors():
     from odoo_server import Faults
 
     with GreenPayServer(Faults(error_rate=0.4, seed=5)) as server:
@@ -38,7 +38,7 @@ def test_records_arrive_in_the_order_they_were_confirmed_despite_errors():
         ids = [queue_record(settings, sample_passport(n)) for n in range(20)]
         summary, _ = deliver(settings, max_seconds=30)
         assert summary.sent == 20 and summary.retries > 0
-        assert list(server.stored) == ids
+        assert sorted(server.stored) == sorted(ids) and server.duplicates() == {}
 
 
 def test_a_record_that_keeps_failing_is_given_up_after_max_attempts():
@@ -191,3 +191,55 @@ def test_a_record_in_doubt_waits_even_for_a_person_but_not_the_records_behind_it
         assert (summary.sent, summary.pending) == (1, 1)
         assert worker.outbox.get(behind).state == SENT and worker.outbox.get(in_doubt).state == PENDING
         worker.outbox.close()
+
+
+class RefusesOne(GreenPayServer):
+    """GreenPay answering 503 to one record (its Idempotency-Key), as a backend that chokes on one body does."""
+
+    def __init__(self, refused: set[str], **kwargs):
+        super().__init__(**kwargs)
+        self.refused = refused
+
+    def answer(self, handler, body):
+        if handler.headers.get("Idempotency-Key") in self.refused:
+            self._arrive(handler)
+            return 503, b'{"error": "try later"}', "application/json"
+        return super().answer(handler, body)
+
+
+def greenpay_worker_settings(url):
+    settings = Settings()
+    settings.sync.target = "greenpay"
+    settings.sync.backoff_seconds = 60.0
+    settings.sync.backoff_max_seconds = 900.0
+    settings.greenpay.url = url
+    set_secret("greenpay_token", TOKEN)
+    return settings
+
+
+def test_one_records_back_off_never_holds_up_the_records_behind_it():
+    settings = greenpay_worker_settings("http://127.0.0.1:9")
+    first = queue_record(settings, sample_passport(0))
+    behind = [queue_record(settings, sample_passport(n)) for n in (1, 2)]
+    with RefusesOne({first}) as server:
+        settings.greenpay.url = server.url
+        summary, status = deliver(settings, max_seconds=3)
+    assert list(server.stored) == behind, "the two records behind the refused one went at once"
+    assert (summary.sent, summary.pending, summary.retries) == (2, 1, 1)
+    with open_outbox(settings) as outbox:
+        item = outbox.get(first)
+    assert item.state == PENDING and item.next_attempt_at > time.time() + 20 and "HTTP 503" in item.last_error
+
+
+def test_when_the_target_is_back_the_records_waiting_out_a_back_off_go_at_once():
+    with GreenPayServer() as server:
+        port = server.port
+    settings = greenpay_worker_settings(f"http://127.0.0.1:{port}")
+    waiting = [queue_record(settings, sample_passport(n)) for n in range(2)]
+    summary, _ = deliver(settings, max_seconds=0.5)  # GreenPay is down: both back off for 30-60 s
+    assert summary.sent == 0 and summary.pending == 2 and "cannot reach GreenPay" in summary.waiting
+    with GreenPayServer(port=port) as server:
+        newest = queue_record(settings, sample_passport(2))
+        summary, _ = deliver(settings, max_seconds=3)
+        assert summary.sent == 3, "the new record went, and with it the two that were waiting"
+        assert sorted(server.stored) == sorted(waiting + [newest])

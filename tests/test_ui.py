@@ -90,7 +90,7 @@ def test_passport_scan_review_edit_confirm_lands_in_the_outbox(qtbot, make_windo
     assert review.record is None and not review.rows  # nothing left on the review screen
 
     item, record, image = read_back(settings, window.last_saved_id)
-    assert item.kind == "passport" and item.state == "pending" and item.kiosk_id == "counter-9"
+    assert item.kind == "passport" and item.local_only and item.kiosk_id == "counter-9"  # demo camera: never sent
     assert record.value("given_names") == "ANNA MARIE"
     assert record.field("given_names").source == SOURCE_EDITED
     assert record.field("surname").source == SOURCE_LOCAL and record.value("surname") == passport.surname

@@ -73,6 +73,8 @@ class Reading:
     record: Record | None = None
     path: str = ""
     seconds: float = 0.0
+    region: np.ndarray | None = None
+    """The upright MRZ band the read came from (the review's picture), when there is one."""
 
 
 class Analyser(Protocol):
@@ -81,6 +83,10 @@ class Analyser(Protocol):
     def warm(self) -> None: ...
 
     def read(self, image: np.ndarray, quality: Quality) -> Reading: ...
+
+    def read_still(self, image: np.ndarray) -> Reading:
+        """A still picture, read once as an opened image is: no later frame can do better."""
+        ...
 
 
 def deskew_band(band: np.ndarray) -> np.ndarray:
@@ -143,10 +149,11 @@ class PassportAnalyser:
     def read(self, image: np.ndarray, quality: Quality) -> Reading:
         started = time.perf_counter()
         best: MrzResult | None = None
+        region: np.ndarray | None = None
         path = "none"
         if quality.mrz is not None:
             box = quality.mrz.grown(0.04, 0.3, image.shape[1], image.shape[0])
-            best = self._read_both_ways(deskew_band(image[box.y : box.y + box.h, box.x : box.x + box.w]))
+            best, region = self._read_both_ways(deskew_band(image[box.y : box.y + box.h, box.x : box.x + box.w]))
             path = "lines"
         if best is None or best.status == "no_mrz":
             # no MRZ found, or what looked like one is not: ask the locator (every few times: it is slower)
@@ -154,19 +161,25 @@ class PassportAnalyser:
             if self.locator_every == 1 or self._misses % self.locator_every == 1:
                 band = self.locator.locate(image)
                 if band is not None:
-                    result = self._read_both_ways(band.crop)
+                    result, upright = self._read_both_ways(band.crop)
                     if result is not None and better(result, best):
-                        best, path = result, "locator"
-        return Reading(mrz=best or parse_mrz([]), path=path, seconds=time.perf_counter() - started)
+                        best, region, path = result, upright, "locator"
+        found = best is not None and best.status != "no_mrz"
+        return Reading(mrz=best or parse_mrz([]), path=path, seconds=time.perf_counter() - started, region=region if found else None)
 
-    def _read_both_ways(self, band: np.ndarray) -> MrzResult | None:
-        """The band read upright, and turned by 180 degrees when upright gives no MRZ."""
+    def read_still(self, image: np.ndarray) -> Reading:
+        read = self.reader.read(image)
+        return Reading(mrz=read.result, path=read.path, seconds=read.seconds, region=read.region)
+
+    def _read_both_ways(self, band: np.ndarray) -> tuple[MrzResult | None, np.ndarray]:
+        """The band read upright, and turned by 180 degrees when upright gives no MRZ; with the way up it read."""
         best = self.read_band(band)
         if best is None or best.status == "no_mrz":
-            turned = self.read_band(cv2.rotate(band, cv2.ROTATE_180))
+            turned_band = cv2.rotate(band, cv2.ROTATE_180)
+            turned = self.read_band(turned_band)
             if turned is not None and better(turned, best):
-                best = turned
-        return best
+                return turned, turned_band
+        return best, band
 
     def read_band(self, band: np.ndarray) -> MrzResult | None:
         return self.reader.read_band(band)
@@ -190,6 +203,9 @@ class ReceiptAnalyser:
     def read(self, image: np.ndarray, quality: Quality) -> Reading:
         read = self.reader.read(image)
         return Reading(record=read.record, path=read.straightening, seconds=read.seconds)
+
+    def read_still(self, image: np.ndarray) -> Reading:
+        return self.read(image, None)  # type: ignore[arg-type]
 
 
 # -- the state machine ----------------------------------------------------------
@@ -244,6 +260,8 @@ class CaptureResult:
     reads: int
     read_seconds: float = 0.0
     """Time spent in OCR, summed over the analysed frames."""
+    region: np.ndarray | None = None
+    """The upright MRZ band of the best read (passport mode): the picture the review shows."""
     read: PassportRead | ReceiptRead | None = None
     """The read `record` comes from: for a passport the consensus of the frames' reads, with its MRZ detail."""
 
@@ -274,6 +292,7 @@ class _Best:
     score: tuple = ()
     frame: np.ndarray | None = None
     quality: Quality | None = None
+    region: np.ndarray | None = None
 
 
 class AutoCapture:
@@ -328,6 +347,9 @@ class AutoCapture:
         self._lines: list[tuple[tuple[str, ...], bool]] = []
         """The valid reads' lines, and whether a guessed swap made them valid."""
         self._best = _Best()
+        self._still: int | None = None
+        """The still picture of the newest frame (None: live frames)."""
+        self._stills_read: set[int] = set()
 
     # -- queries -------------------------------------------------------------
 
@@ -345,6 +367,8 @@ class AutoCapture:
         with self._lock:
             if self.done or self._reading or self.state != STEADY:
                 return False
+            if self._still is not None:
+                return self._still not in self._stills_read
             return self._readable(quality)
 
     def _readable(self, quality: Quality) -> bool:
@@ -386,12 +410,16 @@ class AutoCapture:
                 return self._status()
             self._frames += 1
             self._quality = quality
-            present = quality.in_view or quality.document is not None
+            self._still = frame.still
+            present = quality.in_view or quality.document is not None or frame.still is not None
             if present:
                 self._last_seen = now
             if quality.in_view and self._first_view is None:
                 self._first_view = now
-            self._steady = self._steady + 1 if self._readable(quality) else 0
+            if frame.still is not None:
+                self._steady = max(self._steady + 1, self.steady_frames)  # a still picture never moves
+            else:
+                self._steady = self._steady + 1 if self._readable(quality) else 0
             if self._steady >= self.steady_frames and self._first_steady is None:
                 self._first_steady = now
             if present:
@@ -426,13 +454,13 @@ class AutoCapture:
                 self._finish(TIMED_OUT, f"no certain read within {self.timeout:g} s", now)
             return self._status()
 
-    def _keep_if_best(self, image: np.ndarray, quality: Quality, read: MrzResult | None) -> None:
+    def _keep_if_best(self, image: np.ndarray, quality: Quality, read: MrzResult | None, region: np.ndarray | None = None) -> None:
         if read is not None and read.status != "no_mrz":
             score = (1, rank(read.status), read.confidence)
         else:
             score = (0, 0, quality.score)
         if not self._best.score or score > self._best.score:
-            self._best = _Best(score, image.copy(), quality)
+            self._best = _Best(score, image.copy(), quality, region)
 
     # -- analysed frames -------------------------------------------------------
 
@@ -445,11 +473,18 @@ class AutoCapture:
         with self._lock:
             if self.done or self._reading:
                 return self._status()
+            if frame.still is not None:
+                if frame.still in self._stills_read:
+                    return self._status()
+                self._stills_read.add(frame.still)
             self._reading = True
             self.state = READING
             self._analysed += 1
         try:
-            reading = self.analyser.read(frame.image, quality)
+            if frame.still is not None:
+                reading = self.analyser.read_still(frame.image)
+            else:
+                reading = self.analyser.read(frame.image, quality)
         finally:
             with self._lock:
                 self._reading = False
@@ -477,7 +512,7 @@ class AutoCapture:
         self.consensus.add(read)
         if better(read, self._best_read):
             self._best_read = read
-            self._keep_if_best(frame.image, quality, read)
+            self._keep_if_best(frame.image, quality, read, reading.region)
         if read.ok:
             self._lines.append((read.lines, any(GUESSED in c.reason for c in read.corrections)))
         if self._confirmed():
@@ -543,6 +578,7 @@ class AutoCapture:
             reads=self._reads,
             read_seconds=self._read_seconds,
             read=read,
+            region=self._best.region,
         )
 
     # -- both at once -------------------------------------------------------------

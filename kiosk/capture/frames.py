@@ -27,6 +27,9 @@ class Frame:
     image: np.ndarray
     index: int
     timestamp: float
+    still: int | None = None
+    """Which still picture this frame shows (an image file, or one of a folder's, played as a camera), None for a live
+    frame. Every frame of a still is the same: it is read once, as an opened image is, whatever its framing."""
 
 
 @dataclass(frozen=True)

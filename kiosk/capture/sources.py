@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mjpeg", ".wmv", ".mpg", ".mpeg")
 V4L_SYSFS = Path("/sys/class/video4linux")
+FILE_LABELS = {"image": "image file", "video": "video file", "folder": "folder of images"}
+"""How a file source names itself to the operator: never by its path (privacy, and no map of the disk on screen)."""
 
 try:  # OpenCV prints backend warnings for missing devices; the status says it better.
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -342,22 +344,24 @@ class FileSource:
         self.loop = loop
         self.name = str(self.path)
         if not self.path.exists():
-            raise SourceError(f"{self.path}: file or folder not found")
+            raise SourceError("camera file or folder not found")
         if self.path.is_dir():
             self.kind = "folder"
             self.images = sorted(p for p in self.path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file())
             if not self.images:
-                raise SourceError(f"{self.path}: no images in this folder ({', '.join(SUPPORTED_SUFFIXES)})")
+                raise SourceError(f"no images in the camera folder ({', '.join(SUPPORTED_SUFFIXES)})")
         elif self.path.suffix.lower() in SUPPORTED_SUFFIXES:
             self.kind = "image"
             self.images = [self.path]
+            self._check_still()
         elif self.path.suffix.lower() in VIDEO_SUFFIXES:
             self.kind = "video"
             self.images = []
         else:
             raise SourceError(
-                f"{self.path}: not an image or a video (images: {', '.join(SUPPORTED_SUFFIXES)}; videos: {', '.join(VIDEO_SUFFIXES)})"
+                f"camera file: not an image or a video (images: {', '.join(SUPPORTED_SUFFIXES)}; videos: {', '.join(VIDEO_SUFFIXES)})"
             )
+        self.label = FILE_LABELS[self.kind]
         self.fps = float(fps or 30.0)
         self._fps_given = fps is not None
         self._cap: cv2.VideoCapture | None = None
@@ -366,7 +370,14 @@ class FileSource:
         self._index = -1
         self._start = 0.0
         self._still: tuple[int, np.ndarray] | None = None
-        self.status = SourceStatus("closed", f"{self.name} not opened")
+        self.status = SourceStatus("closed", f"{self.label} not opened")
+
+    def _check_still(self) -> None:
+        """A file that is not an image fails here, when the camera is chosen, not as a scan that never reads."""
+        try:
+            load_image(self.path)
+        except ImageError as exc:
+            raise SourceError(f"camera file: {_without_path(exc, self.path)}") from None
 
     @property
     def info(self) -> SourceInfo:
@@ -377,7 +388,7 @@ class FileSource:
         if self.kind == "video":
             cap = cv2.VideoCapture(str(self.path))
             if not cap.isOpened():
-                raise SourceError(f"{self.path}: cannot open this video (damaged, or a codec OpenCV lacks)")
+                raise SourceError("cannot open the camera video (damaged, or a codec OpenCV lacks)")
             own = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
             if not self._fps_given and 1.0 <= own <= 240.0:
                 self.fps = own
@@ -388,7 +399,7 @@ class FileSource:
             self._frame_count = len(self.images) * self.image_frames
         self._index = -1
         self._start = time.monotonic()
-        self.status = SourceStatus("live", f"playing {self.name}" + (f" ({self._size[0]}x{self._size[1]} @ {self.fps:g} fps)" if self._size[0] else ""))
+        self.status = SourceStatus("live", f"playing {self.label}" + (f" ({self._size[0]}x{self._size[1]} @ {self.fps:g} fps)" if self._size[0] else ""))
 
     def close(self) -> None:
         if self._cap is not None:
@@ -396,7 +407,7 @@ class FileSource:
             self._cap = None
         self._still = None
         if self.status.state == "live":
-            self.status = SourceStatus("closed", f"{self.name} closed")
+            self.status = SourceStatus("closed", f"{self.label} closed")
 
     def _next_index(self) -> int:
         index = self._index + 1
@@ -418,10 +429,11 @@ class FileSource:
             if self.loop and index > 0:
                 self.open()
                 return self.read()
-            self.status = SourceStatus("ended", f"end of {self.name}")
+            self.status = SourceStatus("ended", f"end of {self.label}")
             return None
         self._index = index
-        return Frame(image, index, index / self.fps)
+        still = None if self.kind == "video" else index // self.image_frames
+        return Frame(image, index, index / self.fps, still)
 
     def _video_frame(self, index: int) -> np.ndarray | None:
         cap = self._cap
@@ -446,8 +458,8 @@ class FileSource:
                 image = load_image(self.images[which])
             except ImageError as exc:
                 if self.kind == "image":
-                    raise SourceError(str(exc)) from None
-                self.status = SourceStatus("live", f"skipped {exc}")
+                    raise SourceError(f"camera file: {_without_path(exc, self.images[which])}") from None
+                self.status = SourceStatus("live", f"skipped a file: {_without_path(exc, self.images[which])}")
                 which += 1
                 self._index = which * self.image_frames - 1
                 continue
@@ -455,6 +467,11 @@ class FileSource:
             self._size = (image.shape[1], image.shape[0])
             return image.copy()
         return None
+
+
+def _without_path(exc: ImageError, path: Path) -> str:
+    """An image error's reason without the file's path in front ("not an image, or a format ...")."""
+    return str(exc).removeprefix(f"{path}: ")
 
 
 # -- choosing a source -------------------------------------------------------

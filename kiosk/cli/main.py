@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return by_name[args.command].run(args)
         from kiosk.ui.app import run_app
 
-        return run_app(load_settings(args.config), kiosk=args.kiosk, camera=args.camera, config_path=args.config)
+        return run_app(load_settings(args.config, missing_ok=True), kiosk=args.kiosk, camera=args.camera, config_path=args.config)
     except KioskError as exc:
         print(f"kiosk: error: {exc}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from kiosk.config import Settings, load_settings
+from kiosk.config import SYNC_KINDS, Settings, load_settings, route
 from kiosk.sync.outbox import FAILED, PENDING, SENDING, STATES, OutboxStatus, open_outbox
 from kiosk.sync.check import check_target
 from kiosk.sync.worker import make_worker
@@ -26,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sync = commands.add_parser(
         COMMAND,
         help="deliver queued records to Odoo or GreenPay",
-        description="Deliver the outbox to the [sync] target. Without an option: keep delivering until stopped.",
+        description="Deliver the outbox: each kind to its target ([sync] passports, receipts, else target). "
+        "Without an option: keep delivering until stopped.",
         epilog=EPILOG,
     )
     action = sync.add_mutually_exclusive_group()
@@ -35,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     action.add_argument("--retry-failed", nargs="*", metavar="ID", help="put failed records (all, or those named) back in the queue")
     action.add_argument("--discard", nargs="+", metavar="ID", help="delete failed records for good (IDs, or `all`)")
     action.add_argument("--purge", action="store_true", help="delete sent records older than [sync] retention_days now")
-    action.add_argument("--check", action="store_true", help="connect to the target and check the settings and field mapping")
+    action.add_argument("--check", action="store_true", help="connect to each target in use and check its settings and field mapping")
     sync.add_argument("--max-seconds", type=float, default=60.0, metavar="S", help="with --once: longest time to spend waiting out retries (default 60)")
     sync.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -75,7 +76,7 @@ def _deliver(settings: Settings, args: argparse.Namespace) -> int:
     worker = make_worker(settings, on_retry=_retry_line if args.once else None)
     try:
         if not args.once:
-            print(f"delivering {worker.outbox.path} to {settings.sync.target}; Ctrl-C stops", flush=True)
+            print(f"delivering {worker.outbox.path} ({_routes_text(settings)}); Ctrl-C stops", flush=True)
             worker.run_forever()
             return 0
         summary = worker.run_pass(max_seconds=args.max_seconds, due_now=True)
@@ -103,12 +104,30 @@ def _age(iso: str | None) -> str:
     return f" ({max(0, seconds):.0f} s ago)"
 
 
+def _routes(settings: Settings) -> dict[str, str]:
+    return {kind: route(settings, kind) for kind in SYNC_KINDS}
+
+
+def _routes_text(settings: Settings) -> str:
+    """`target: odoo` when every kind goes to one target, else where each goes."""
+    routes = _routes(settings)
+    if len(set(routes.values())) == 1:
+        return f"target: {next(iter(routes.values()))}"
+    return ", ".join(f"{SYNC_KINDS[kind]} to {name}" for kind, name in routes.items())
+
+
 def _print_status(status: OutboxStatus, settings: Settings, as_json: bool) -> None:
+    routes = _routes(settings)
+    kept = {kind: n for kind, n in status.waiting.items() if routes.get(kind, "none") == "none"}
     if as_json:
-        print(json.dumps({**status.to_json(), "target": settings.sync.target}), flush=True)
+        print(json.dumps({**status.to_json(), "target": settings.sync.target, "routes": routes, "kept": kept}), flush=True)
         return
-    print(f"outbox: {status.path} (target: {settings.sync.target})")
+    print(f"outbox: {status.path} ({_routes_text(settings)})")
     print(", ".join(f"{state} {status.counts[state]}" for state in STATES))
+    for kind, count in kept.items():
+        print(f"kept on this kiosk: {count} {SYNC_KINDS[kind]} (no target takes {SYNC_KINDS[kind]})")
+    if status.local_only:
+        print(f"demo and self-test records (never sent): {status.local_only}")
     waiting = status.counts[PENDING] + status.counts[SENDING]
     if waiting:
         print(f"oldest pending: {status.oldest_pending}{_age(status.oldest_pending)}")

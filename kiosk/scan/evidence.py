@@ -33,8 +33,15 @@ def fit(image: np.ndarray, max_width: int, max_height: int) -> np.ndarray:
     return cv2.resize(image, (max(1, int(width * scale)), max(1, int(height * scale))), interpolation=cv2.INTER_AREA)
 
 
-def evidence_crop(kind: str, image: np.ndarray | None, quality: Any = None) -> np.ndarray | None:
-    """The MRZ band or the receipt cut from `image` (found by the quality meter unless `quality` is given)."""
+def evidence_crop(kind: str, image: np.ndarray | None, quality: Any = None, region: np.ndarray | None = None) -> np.ndarray | None:
+    """The MRZ band or the receipt cut from `image` (found by the quality meter unless `quality` is given).
+
+    `region`: the upright MRZ the read came from (`PassportRead.region`, `CaptureResult.region`), shown as it is:
+    the quality meter's guess of the MRZ can be another line of print (a header in capitals).
+    """
+    width, height = EVIDENCE_SIZE.get(kind, (600, 600))
+    if region is not None and region.size:
+        return np.ascontiguousarray(fit(region, width, height))
     if image is None:
         return None
     if quality is None:
@@ -46,7 +53,6 @@ def evidence_crop(kind: str, image: np.ndarray | None, quality: Any = None) -> n
         part = crop_box(image, box, 0.08, 0.08)
     else:
         part = crop_box(image, box)
-    width, height = EVIDENCE_SIZE.get(kind, (600, 600))
     return np.ascontiguousarray(fit(part, width, height))
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from kiosk.config import Settings
 from kiosk.ocr.mrz.read import PassportRead
+from kiosk.ocr.receipt.extract import extract_receipt
 from kiosk.ocr.receipt.read import ReceiptRead
 from kiosk.ocr.remote.fallback import FallbackOutcome, read_with_fallback, should_ask_remote
 from kiosk.records import Record
@@ -51,12 +52,14 @@ class Scan:
     crop: np.ndarray | None
     """The evidence crop (BGR)."""
     origin: str
-    """camera, file or hand."""
+    """camera, file, hand, or demo (the demo camera's specimen documents: kept on the kiosk, never sent)."""
     seconds: float = 0.0
     problem: str = ""
     """Why the capture gave no certain read (e.g. its timeout), when it says so; empty otherwise."""
     outcome: FallbackOutcome | None = None
     """The OCR service's part, once asked (or found not askable)."""
+    attachment: bytes | None = None
+    """The file to keep with the record instead of the picture: a PDF, whole (every page)."""
 
     @property
     def usable(self) -> bool:
@@ -81,15 +84,42 @@ def read_image(models: ScanModels, kind: str, image: np.ndarray, *, origin: str 
     """Read a picture of a `kind` document locally and cut its evidence crop."""
     started = time.perf_counter()
     read = models.read(kind, image)
-    crop = evidence_crop(kind, image)
+    crop = evidence_crop(kind, image, region=read.region if isinstance(read, PassportRead) else None)
     return Scan(kind, read, read.record, image, crop, origin, time.perf_counter() - started)
 
 
 def read_file(models: ScanModels, kind: str | None, path: str) -> Scan:
-    """Read an image file; `kind` None: a passport if it has an MRZ, else a receipt (else the passport read)."""
-    from kiosk.images import load_image
+    """Read an image file or a PDF; `kind` None: a passport if it has an MRZ, else a receipt (else the passport read).
 
-    image = load_image(path)
+    A PDF's first page is read from its text layer when it has one (exact, no OCR) and is not a passport,
+    else from its picture; the whole file is kept as the record's attachment.
+    """
+    from kiosk.images import decode_image, read_file_bytes
+    from kiosk.pdf import is_pdf
+
+    data = read_file_bytes(path)
+    if is_pdf(data):
+        return _read_pdf(models, kind, path, data)
+    return _read_picture(models, kind, decode_image(data, path))
+
+
+def _read_pdf(models: ScanModels, kind: str | None, path: str, data: bytes) -> Scan:
+    from kiosk.ocr.mrz.parse import find_mrz_lines
+    from kiosk.pdf import read_first_page
+
+    page = read_first_page(data, path)
+    text_receipt = page.has_text and kind != "passport" and find_mrz_lines(page.lines) is None
+    if text_receipt:
+        started = time.perf_counter()
+        record = extract_receipt(page.lines, models.settings.receipt)
+        read = ReceiptRead(record, time.perf_counter() - started, straightening="text layer")
+        scan = Scan("receipt", read, record, page.image, evidence_crop("receipt", page.image), "file", read.seconds)
+    else:
+        scan = _read_picture(models, kind, page.image)
+    return replace(scan, attachment=data)
+
+
+def _read_picture(models: ScanModels, kind: str | None, image: np.ndarray) -> Scan:
     if kind is not None:
         return read_image(models, kind, image)
     first = read_image(models, "passport", image)
@@ -99,9 +129,9 @@ def read_file(models: ScanModels, kind: str | None, path: str) -> Scan:
     return second if second.record is not None and second.record.status != Status.NO_RECEIPT else first
 
 
-def from_capture(result: Any, crop: np.ndarray | None) -> Scan:
-    """A finished live capture (`kiosk.capture.auto.CaptureResult`) as a scan."""
-    return Scan(result.mode, result.read, result.record, result.best_frame, crop, "camera", result.read_seconds, "" if result.ok else result.reason)
+def from_capture(result: Any, crop: np.ndarray | None, origin: str = "camera") -> Scan:
+    """A finished live capture (`kiosk.capture.auto.CaptureResult`) as a scan; `origin` "demo" from the demo camera."""
+    return Scan(result.mode, result.read, result.record, result.best_frame, crop, origin, result.read_seconds, "" if result.ok else result.reason)
 
 
 def needs_remote(scan: Scan, settings: Settings) -> bool:

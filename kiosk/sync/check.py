@@ -1,8 +1,10 @@
-"""The one connection check of the sync target, for `kiosk sync --check` and the Settings screen's "Test connection".
+"""The one connection check of the sync targets, for `kiosk sync --check` and the Settings screen's "Test connection".
 
-`check_target(settings, secret)` checks, in this order, and stops at the first problem:
+`check_target(settings, secret)` checks each target records are routed to (`kiosk.config.targets_in_use`:
+receipts and passports may go to different ones), or the one called `name`; for each, in this order,
+it stops at the first problem:
 
-1. a target is chosen (`[sync] target`);
+1. a target is chosen (`[sync] target`, `passports`, `receipts`);
 2. its settings are complete (Odoo: url, database, and login unless `[odoo] protocol = "json2"`; GreenPay: url);
 3. its secret is there: the one typed in the Settings form, else the stored one;
 4. the target accepts the settings, by its own constructor (GreenPay: `[greenpay.body_fields]`
@@ -29,12 +31,13 @@ products, to fill in `employee_id` and `product_id`) is read only when asked for
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from kiosk.config import Settings
+from kiosk.config import Settings, targets_in_use
 from kiosk.errors import KioskError, SecretError
 from kiosk.http_util import error_detail
 from kiosk.secrets import get_secret
@@ -43,6 +46,8 @@ from kiosk.sync.targets.base import DeliveryError, TransientError
 from kiosk.sync.targets.odoo import required_settings
 
 __all__ = ["CHECK_TIMEOUT", "ConnectionCheck", "check_target", "target_kinds"]
+
+TARGET_NAMES = {"odoo": "Odoo", "greenpay": "GreenPay"}
 
 CHECK_TIMEOUT = 15.0
 """The longest a check waits for one answer, whatever the target's own timeout: someone is waiting for it."""
@@ -70,21 +75,49 @@ class ConnectionCheck:
         return {"ok": self.ok, "summary": self.summary, "details": list(self.details), "retry_later": self.retry_later}
 
 
-def target_kinds(settings: Settings) -> frozenset[str]:
-    """The record kinds the target is checked for: those it can be sent."""
-    return frozenset({"passport", "receipt"}) if settings.sync.target == "odoo" else frozenset({"passport"})
+def target_kinds(settings: Settings, name: str) -> frozenset[str]:
+    """The record kinds a target is checked for: those routed to it (all it takes when none is)."""
+    routed = targets_in_use(settings).get(name)
+    if routed:
+        return routed
+    return frozenset({"passport", "receipt"}) if name == "odoo" else frozenset({"passport"})
 
 
-def check_target(settings: Settings, secret: str | None = None, *, setup: bool = False) -> ConnectionCheck:
-    """Check the `[sync] target` of `settings` (saved or only typed) with `secret` (None: the stored one).
+def check_target(
+    settings: Settings, secret: str | Mapping[str, str] | None = None, *, setup: bool = False, name: str | None = None
+) -> ConnectionCheck:
+    """Check the targets of `settings` (saved or only typed), or the one called `name`.
 
-    Blocking, up to a few times `CHECK_TIMEOUT`: call it from a worker thread in the UI. Nothing is
-    stored, at the target or on this machine.
+    `secret`: the secret typed for the one target, or typed secrets by name (`odoo_secret`,
+    `greenpay_token`); None or a missing name: the stored one. With two targets, the answer is one
+    check whose lines name each. Blocking, up to a few times `CHECK_TIMEOUT` per target: call it from a
+    worker thread in the UI. Nothing is stored, at the target or on this machine.
     """
+    names = [name] if name else list(targets_in_use(settings))
+    if not names:
+        return _fail("no sync target chosen", "set [sync] target (or passports and receipts) to odoo or greenpay (records stay queued)")
+    results = [(each, _check_one(settings, each, _typed(secret, each), setup)) for each in names]
+    if len(results) == 1:
+        return results[0][1]
+    return ConnectionCheck(
+        all(r.ok for _, r in results),
+        "; ".join(f"{TARGET_NAMES[n]}: {r.summary}" for n, r in results),
+        tuple(f"{TARGET_NAMES[n]}: {line}" for n, r in results for line in r.details),
+        any(r.retry_later for _, r in results),
+        {key: value for _, r in results for key, value in r.setup.items()},
+    )
+
+
+def _typed(secret: str | Mapping[str, str] | None, name: str) -> str | None:
+    if isinstance(secret, Mapping):
+        return secret.get(SECRET_NAMES.get(name, "")) or None
+    return secret or None
+
+
+def _check_one(settings: Settings, name: str, typed: str | None, setup: bool) -> ConnectionCheck:
     settings = copy.deepcopy(settings)
-    typed = secret or None
-    result = _check(settings, typed, setup)
-    used = typed or _stored(SECRET_NAMES.get(settings.sync.target, ""))
+    result = _check(settings, name, typed, setup)
+    used = typed or _stored(SECRET_NAMES.get(name, ""))
     return _scrub(result, used)
 
 
@@ -104,8 +137,7 @@ def _stored(name: str) -> str | None:
         return None
 
 
-def _check(settings: Settings, typed: str | None, setup: bool) -> ConnectionCheck:
-    name = settings.sync.target
+def _check(settings: Settings, name: str, typed: str | None, setup: bool) -> ConnectionCheck:
     if name not in SECRET_NAMES:
         return _fail("no sync target chosen", "set [sync] target to odoo or greenpay (records stay queued)")
     if name == "odoo":
@@ -129,11 +161,11 @@ def _check(settings: Settings, typed: str | None, setup: bool) -> ConnectionChec
         return _fail(what, f"store it with `kiosk secret set {secret_name}`")
 
     try:
-        target = create_target(settings, typed)
+        target = create_target(settings, typed, name)
     except KioskError as exc:  # SyncError: the target refuses these settings
         return _fail(str(exc))
     try:
-        description = target.connect(target_kinds(settings))
+        description = target.connect(target_kinds(settings, name))
         if name == "greenpay":
             return _probe_greenpay(settings, secret)
         found = dict(target.describe_setup()) if setup and hasattr(target, "describe_setup") else {}

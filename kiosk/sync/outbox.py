@@ -13,6 +13,12 @@ in `sending` was being sent when its process died: the next attempt looks for
 it at the target before creating it again (see `Delivery.resume`). A record
 `in_doubt` (a create whose answer was lost may still be running at the target)
 waits for the target to settle, without holding up the records behind it.
+
+Each record is due at its own `next_attempt_at`: one record's back-off never
+holds up the others (`next_item`). `origin` says where a record came from
+(`camera`, `file`, `hand`, or `demo` / `selftest`); a demo or self-test record
+is stored as `sent` with the reference `local-only` the moment it is added, so
+no worker ever delivers it, and it is purged after the retention like a sent one.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from kiosk.config import Settings, data_dir
+from kiosk.config import Settings, data_dir, route
 from kiosk.errors import SyncError
 from kiosk.records import RECORD_TYPES, Record, RecordError, now_iso, record_from_json
 from kiosk.sync.crypto import DecryptError, OutboxCipher, load_key
@@ -39,6 +45,10 @@ log = logging.getLogger("kiosk.sync")
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATES = (PENDING, SENDING, SENT, FAILED)
+LOCAL_ORIGINS = ("demo", "selftest")
+"""Origins of records that never leave the kiosk: the demo camera's specimen documents, self-test reads."""
+LOCAL_ONLY = "local-only"
+"""The remote reference of a record kept on the kiosk for good (a demo or self-test record)."""
 _KEY_CHECK = b"scan-kiosk outbox key check"
 
 _SCHEMA = """
@@ -60,14 +70,27 @@ CREATE TABLE IF NOT EXISTS records (
     sent_at TEXT,
     remote_ref TEXT NOT NULL DEFAULT '',
     progress TEXT NOT NULL DEFAULT '{}',
-    in_doubt INTEGER NOT NULL DEFAULT 0
+    in_doubt INTEGER NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'scan'
 );
 CREATE INDEX IF NOT EXISTS records_state ON records (state, seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB);
 """
+_FINGERPRINTS = """
+CREATE TABLE IF NOT EXISTS fingerprints (
+    record_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    image_hash INTEGER,
+    key_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS fingerprints_time ON fingerprints (kind, confirmed_at);
+"""
+"""What duplicate checks need of confirmed records (`kiosk.scan.duplicates`): a perceptual hash of the picture and a
+hash of the fields, no personal data; kept apart from `records`, so the purge of sent records leaves them."""
 _COLUMNS = (
     "seq, id, kind, kiosk_id, created_at, confirmed_at, queued_at, state, attempts, "
-    "next_attempt_at, last_error, sent_at, remote_ref, image IS NOT NULL, progress, in_doubt"
+    "next_attempt_at, last_error, sent_at, remote_ref, image IS NOT NULL, progress, in_doubt, origin"
 )
 
 _SQLITE_MESSAGES = {
@@ -89,7 +112,7 @@ def outbox_path(settings: Settings) -> Path:
 
 def keeps_image(settings: Settings, kind: str) -> bool:
     """Whether a record's image may be stored: receipts bound for Odoo need theirs; others only when allowed."""
-    if kind == "receipt" and settings.sync.target == "odoo":
+    if kind == "receipt" and route(settings, kind) == "odoo":
         return True
     return settings.sync.store_images
 
@@ -116,6 +139,12 @@ class OutboxItem:
     """What a target learned from its answers so far (remote ids, e.g. the expense created); no personal data."""
     in_doubt: bool
     """A create was sent and its answer lost: the record waits until the target must have settled."""
+    origin: str = "scan"
+    """Where the record came from (camera, file, hand, demo, selftest): demo and self-test records never leave."""
+
+    @property
+    def local_only(self) -> bool:
+        return self.origin in LOCAL_ORIGINS
 
 
 @dataclass
@@ -151,6 +180,10 @@ class OutboxStatus:
     """The newest error of a record not sent, or of the target; never personal data."""
     last_sync_at: str | None
     items_failed: list[OutboxItem] = field(default_factory=list)
+    waiting: dict[str, int] = field(default_factory=dict)
+    """Records not yet sent (pending or sending), by kind."""
+    local_only: int = 0
+    """Demo and self-test records kept on the kiosk (never sent; not in `counts`)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -160,6 +193,8 @@ class OutboxStatus:
             "next_attempt_at": self.next_attempt_at,
             "last_error": self.last_error,
             "last_sync_at": self.last_sync_at,
+            "waiting": dict(self.waiting),
+            "local_only": self.local_only,
             "failed": [{"id": i.id, "kind": i.kind, "attempts": i.attempts, "error": i.last_error} for i in self.items_failed],
         }
 
@@ -196,6 +231,8 @@ class Outbox:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
+            self._db.executescript(_FINGERPRINTS)
+            self._upgrade()
             self._cipher = self._open_cipher(create_key)
         except sqlite3.Error as exc:
             self._db.close()
@@ -240,6 +277,13 @@ class Outbox:
             except sqlite3.Error as exc:
                 raise sqlite_error(exc, "cannot read the outbox", self.path) from None
 
+    def _upgrade(self) -> None:
+        """Columns later releases added, added to an older outbox file (their defaults fit its rows)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "origin" not in columns:
+            with self._tx("cannot upgrade the outbox") as db:
+                db.execute("ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'scan'")
+
     def _open_cipher(self, create_key: bool) -> OutboxCipher:
         # Under the write lock, so two processes opening a new outbox make one key, not two.
         with self._tx("cannot set up the outbox key") as db:
@@ -274,22 +318,34 @@ class Outbox:
 
     # -- adding -----------------------------------------------------------
 
-    def add(self, record: Record, image: bytes | None = None) -> str:
-        """Store a confirmed record (and its image) durably; return its id. Adding the same id again is a no-op."""
+    def _seal(self, record: Record) -> bytes:
         if record.kind not in RECORD_TYPES or type(record) is not RECORD_TYPES[record.kind]:
             raise SyncError(f"cannot queue a record of kind {record.kind!r}")
         payload = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        sealed = self._cipher.encrypt(payload, record.id, "payload")
+        return self._cipher.encrypt(payload, record.id, "payload")
+
+    def add(self, record: Record, image: bytes | None = None, origin: str = "scan") -> str:
+        """Store a confirmed record (and its image) durably; return its id. Adding the same id again is a no-op.
+
+        A record of a `LOCAL_ORIGINS` origin is kept on the kiosk for good: stored as sent (`local-only`),
+        so no worker takes it; its image goes with the next purge, as a sent record's does.
+        """
+        sealed = self._seal(record)
+        local = origin in LOCAL_ORIGINS
         sealed_image = self._cipher.encrypt(image, record.id, "image") if image else None
         now = time.time()
         with self._tx(f"the {record.kind} record was NOT queued") as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO records (id, kind, kiosk_id, payload, image, created_at, confirmed_at, "
-                "queued_at, state, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                "queued_at, state, attempts, next_attempt_at, updated_at, sent_at, remote_ref, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
                 (record.id, record.kind, record.kiosk_id, sealed, sealed_image, record.created_at,
-                 record.confirmed_at, now_iso(), PENDING, now, now),
+                 record.confirmed_at, now_iso(), SENT if local else PENDING, now, now,
+                 now_iso() if local else None, LOCAL_ONLY if local else "", origin),
             )
-        if cursor.rowcount:
+        if cursor.rowcount and local:
+            log.info("kept %s record %s on this kiosk (%s: never sent)", record.kind, record.id, origin)
+        elif cursor.rowcount:
             log.info("queued %s record %s", record.kind, record.id)
         else:
             log.info("record %s was already queued", record.id)
@@ -299,7 +355,9 @@ class Outbox:
 
     @staticmethod
     def _item(row: tuple) -> OutboxItem:
-        return OutboxItem(*row[:13], has_image=bool(row[13]), progress=json.loads(row[14] or "{}"), in_doubt=bool(row[15]))
+        return OutboxItem(
+            *row[:13], has_image=bool(row[13]), progress=json.loads(row[14] or "{}"), in_doubt=bool(row[15]), origin=row[16]
+        )
 
     def get(self, record_id: str) -> OutboxItem | None:
         rows = self._read(f"SELECT {_COLUMNS} FROM records WHERE id = ?", (record_id,))
@@ -312,22 +370,36 @@ class Outbox:
             rows = self._read(f"SELECT {_COLUMNS} FROM records WHERE state = ? ORDER BY seq", (state,))
         return [self._item(row) for row in rows]
 
-    def next_item(self, now: float | None = None) -> OutboxItem | None:
-        """The oldest record not yet delivered: records go out in the order they were confirmed.
+    @staticmethod
+    def _waiting_where(kinds: Sequence[str] | None) -> tuple[str, list[object]]:
+        """The records a worker may send: not yet sent, not kept here for good, of `kinds` (None: any)."""
+        where = f"state IN ('pending', 'sending') AND origin NOT IN ({', '.join('?' * len(LOCAL_ORIGINS))})"
+        args: list[object] = list(LOCAL_ORIGINS)
+        if kinds is not None:
+            where += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            args += list(kinds)
+        return where, args
 
-        A record in doubt (waiting for the target to settle) is passed over until
-        it is due, so it does not hold up the others; when only such records
-        are left, the one due first.
+    def next_item(self, now: float | None = None, kinds: Sequence[str] | None = None) -> OutboxItem | None:
+        """The oldest record that is due now (of `kinds`; None: any).
+
+        Each record is due at its own next attempt: one backing off (after an error,
+        or in doubt while the target settles) never holds up the records behind it.
         """
         now = time.time() if now is None else now
-        rows = self._read(
-            f"SELECT {_COLUMNS} FROM records WHERE state IN ('pending', 'sending') "
-            "AND NOT (in_doubt AND next_attempt_at > ?) ORDER BY seq LIMIT 1",
-            (now,),
-        ) or self._read(
-            f"SELECT {_COLUMNS} FROM records WHERE state IN ('pending', 'sending') ORDER BY next_attempt_at, seq LIMIT 1"
-        )
+        where, args = self._waiting_where(kinds)
+        rows = self._read(f"SELECT {_COLUMNS} FROM records WHERE {where} AND next_attempt_at <= ? ORDER BY seq LIMIT 1", (*args, now))
         return self._item(rows[0]) if rows else None
+
+    def next_due_at(self, kinds: Sequence[str] | None = None) -> float | None:
+        """When the next record (of `kinds`) becomes due; None when none waits."""
+        where, args = self._waiting_where(kinds)
+        return self._read(f"SELECT min(next_attempt_at) FROM records WHERE {where}", args)[0][0]
+
+    def waiting_kinds(self) -> frozenset[str]:
+        """The kinds of the records waiting to be sent."""
+        where, args = self._waiting_where(None)
+        return frozenset(row[0] for row in self._read(f"SELECT DISTINCT kind FROM records WHERE {where}", args))
 
     def load(self, item: OutboxItem) -> tuple[Record, bytes | None]:
         """Decrypt a record and its image (raises DecryptError / SyncError, never returns garbage)."""
@@ -347,8 +419,12 @@ class Outbox:
 
     def status(self) -> OutboxStatus:
         counts = {state: 0 for state in STATES}
-        for state, number in self._read("SELECT state, count(*) FROM records GROUP BY state"):
+        local = ", ".join("?" * len(LOCAL_ORIGINS))
+        for state, number in self._read(f"SELECT state, count(*) FROM records WHERE origin NOT IN ({local}) GROUP BY state", LOCAL_ORIGINS):
             counts[state] = number
+        where, args = self._waiting_where(None)
+        waiting = dict(self._read(f"SELECT kind, count(*) FROM records WHERE {where} GROUP BY kind", args))
+        local_only = self._read(f"SELECT count(*) FROM records WHERE origin IN ({local})", LOCAL_ORIGINS)[0][0]
         oldest, next_at = self._read(
             "SELECT min(coalesce(confirmed_at, queued_at)), min(next_attempt_at) FROM records "
             "WHERE state IN ('pending', 'sending')"
@@ -373,6 +449,8 @@ class Outbox:
             last_error=last_error,
             last_sync_at=self.get_meta("last_sync_at"),
             items_failed=self.items(FAILED),
+            waiting=waiting,
+            local_only=local_only,
         )
 
     def get_meta(self, name: str) -> str | None:
@@ -476,6 +554,52 @@ class Outbox:
                 ).rowcount
             return changed
 
+    def pause(self, kinds: Sequence[str], until: float, error: str) -> None:
+        """Their target is down: the waiting records of `kinds` say why, and none is due before `until`
+        (no attempt of theirs is counted; a delivery there makes them all due again)."""
+        where, args = self._waiting_where(kinds)
+        with self._tx("cannot save the sync error") as db:
+            db.execute(
+                f"UPDATE records SET last_error = ?, next_attempt_at = max(next_attempt_at, ?), updated_at = ? "
+                f"WHERE {where} AND NOT in_doubt",
+                (error, until, time.time(), *args),
+            )
+
+    def due_now(self, kinds: Sequence[str] | None = None, changed_before: float | None = None) -> int:
+        """Records waiting out a back-off (of `kinds`; None: any; last changed before `changed_before`) are due now:
+        a person asked for a sync, or their target is back.
+
+        Records in doubt keep their time: the target may still be creating them.
+        """
+        now = time.time()
+        where, args = self._waiting_where(kinds)
+        if changed_before is not None:
+            where += " AND updated_at < ?"
+            args.append(changed_before)
+        with self._tx("cannot update the retry times") as db:
+            return db.execute(
+                f"UPDATE records SET next_attempt_at = ?, updated_at = ? WHERE {where} AND NOT in_doubt AND next_attempt_at > ?",
+                (now, now, *args, now),
+            ).rowcount
+
+    def correct(self, record: Record) -> bool:
+        """Replace a failed record's fields with corrected ones and queue it again, due now, in one transaction.
+
+        The delivery progress stays (what an earlier attempt created is found again, not duplicated).
+        False when the record is not (or no longer) failed: nothing changes.
+        """
+        sealed = self._seal(record)
+        now = time.time()
+        with self._tx("the corrected record was NOT saved") as db:
+            changed = db.execute(
+                "UPDATE records SET payload = ?, state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '', "
+                "in_doubt = 0, updated_at = ? WHERE id = ? AND kind = ? AND state = 'failed'",
+                (sealed, now, now, record.id, record.kind),
+            ).rowcount
+        if changed:
+            log.info("corrected %s record %s and queued it again", record.kind, record.id)
+        return bool(changed)
+
     def discard(self, ids: Sequence[str] | None = None) -> int:
         """Delete failed records (all, or those named): the operator gave up on them. Never touches others."""
         with self._tx("cannot discard the failed records") as db:
@@ -505,6 +629,31 @@ class Outbox:
             except sqlite3.Error as exc:
                 log.warning("outbox checkpoint failed: %s", exc)
 
+    # -- fingerprints of confirmed records (duplicate checks) ---------------
+
+    def add_fingerprint(self, record_id: str, kind: str, confirmed_at: str, image_hash: int | None, key_hash: str | None) -> None:
+        """Keep what a later duplicate check compares (`image_hash`: 64 bits, unsigned); durable on return."""
+        stored = image_hash - (1 << 64) if image_hash is not None and image_hash >= 1 << 63 else image_hash
+        with self._tx("cannot store the record's fingerprint") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO fingerprints (record_id, kind, confirmed_at, image_hash, key_hash) VALUES (?, ?, ?, ?, ?)",
+                (record_id, kind, confirmed_at, stored, key_hash),
+            )
+
+    def fingerprints_since(self, kind: str, since: str) -> list[tuple[str, str, int | None, str | None]]:
+        """(record id, confirmed at, image hash, key hash) of the `kind` records confirmed at or after `since` (ISO)."""
+        rows = self._read(
+            "SELECT record_id, confirmed_at, image_hash, key_hash FROM fingerprints WHERE kind = ? AND confirmed_at >= ? "
+            "ORDER BY confirmed_at DESC",
+            (kind, since),
+        )
+        return [(rid, at, None if h is None else h & ((1 << 64) - 1), key) for rid, at, h, key in rows]
+
+    def forget_fingerprints(self, before: str) -> int:
+        """Drop the fingerprints of records confirmed before `before` (ISO): outside every duplicate window."""
+        with self._tx("cannot drop old fingerprints") as db:
+            return db.execute("DELETE FROM fingerprints WHERE confirmed_at < ?", (before,)).rowcount
+
     # -- the one worker -----------------------------------------------------
 
     @contextmanager
@@ -523,11 +672,12 @@ def open_outbox(settings: Settings, *, create_key: bool = True) -> Outbox:
     return Outbox(outbox_path(settings), create_key=create_key)
 
 
-def queue_record(settings: Settings, record: Record, image_bytes: bytes | None = None) -> str:
+def queue_record(settings: Settings, record: Record, image_bytes: bytes | None = None, origin: str = "scan") -> str:
     """Queue a confirmed record durably, as the UI's "Save" does; returns its id once it is on disk.
 
     A record not yet confirmed is confirmed here with the kiosk's operator and
     id. The image is kept only when the settings allow it (`keeps_image`).
+    `origin` `demo` or `selftest`: the record is kept on this kiosk and never sent.
     Raises SyncError (disk full, no key, ...) when the record could NOT be
     stored: the caller must then keep it and say so.
     """
@@ -537,4 +687,10 @@ def queue_record(settings: Settings, record: Record, image_bytes: bytes | None =
         record.kiosk_id = settings.kiosk.id
     image = image_bytes if image_bytes and keeps_image(settings, record.kind) else None
     with open_outbox(settings) as outbox:
-        return outbox.add(record, image)
+        return outbox.add(record, image, origin)
+
+
+def destination(settings: Settings, kind: str, origin: str = "scan") -> str:
+    """Where a record confirmed now goes: a target's name, `none` (kept until a target takes its kind)
+    or `local-only` (a demo or self-test record, never sent)."""
+    return LOCAL_ONLY if origin in LOCAL_ORIGINS else route(settings, kind)

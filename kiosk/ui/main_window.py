@@ -2,7 +2,7 @@
 
     home -> scan (live camera, or an opened/dropped file) -> review -> confirm -> outbox -> home
                  \\-> failure: rescan, try the OCR service, check a partial read, type it in
-    home -> PIN -> settings;  first run -> setup -> home
+    home -> PIN -> settings (-> sync queue);  home -> PIN -> sync queue;  first run -> setup -> home
 
 The UI thread only paints and reacts. OCR, the camera, the keyring, the
 outbox and the network run in `workers` lanes; their answers come back as
@@ -20,23 +20,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
-from kiosk.config import Settings, save_settings
-from kiosk.images import SUPPORTED_SUFFIXES
+from kiosk.config import SYNC_KINDS, Settings, route, save_settings, targets_in_use
 from kiosk.records import PassportRecord, ReceiptRecord, Record
 from kiosk.ui import theme
 from kiosk.ui.idle import IdleWatcher
-from kiosk.ui.pin import Throttle, has_pin, set_pin, verify_pin
+from kiosk.ui.lockdown import ScreenCover
+from kiosk.ui.pin import Attempt, Throttle, has_pin, lockout_path, set_pin
 from kiosk.ui.screens.first_run import FirstRunScreen
 from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.picker import PickerScreen
 from kiosk.ui.screens.pin_gate import PinScreen
+from kiosk.ui.screens.queue import QueueScreen
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.settings import SettingsScreen
-from kiosk.ui.widgets import Toast
+from kiosk.ui.widgets import Overlay, Toast
 from kiosk.scan.evidence import encode_jpeg
 from kiosk.scan.flow import Scan, usable
 from kiosk.scan.models import ScanModels
@@ -63,7 +65,22 @@ def resolve_camera(spec: str) -> tuple[str, str, str | None]:
         if sys.platform.startswith("linux"):
             return "none", "", None
         return "camera", "", "auto"
-    return "camera", spec, spec
+    return "camera", camera_label(spec), spec
+
+
+def camera_label(spec: str) -> str:
+    """How the home screen names a camera: a file or folder by what it is, never by its path (the counter sees it)."""
+    from kiosk.capture.sources import VIDEO_SUFFIXES
+    from kiosk.images import SUPPORTED_SUFFIXES
+
+    suffix = Path(spec).suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return QCoreApplication.translate("MainWindow", "image file")
+    if suffix in VIDEO_SUFFIXES:
+        return QCoreApplication.translate("MainWindow", "video file")
+    if Path(spec).is_dir():
+        return QCoreApplication.translate("MainWindow", "folder of images")
+    return spec
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +103,7 @@ class MainWindow(QMainWindow):
         self.kind = "passport"
         self.read: Scan | None = None
         self.camera_state: tuple[str, str, str | None] | None = None
-        self.throttle = Throttle()
+        self.throttle = Throttle(path=lockout_path(config_path))
         self.sync: Any = None
         self.sync_problem = ""
         self._status_outbox: Any = None
@@ -94,7 +111,7 @@ class MainWindow(QMainWindow):
         self._remote_lock = threading.Lock()
         self._allow_close = False
         self._waiting_for_models = False
-        self._file_dialog: QFileDialog | None = None
+        self._picker_back: QWidget | None = None
         self._closed = False
         self.last_saved_id: str | None = None
 
@@ -119,16 +136,24 @@ class MainWindow(QMainWindow):
         self.first_run = FirstRunScreen()
         for screen in (self.home, self.scan, self.review, self.pin, self.settings_screen, self.first_run):
             self.stack.addWidget(screen)
+        self.queue = QueueScreen(self.runner)
+        self.stack.addWidget(self.queue)
+        self.queue.back.connect(self.go_home)
+        self.home.open_queue.connect(lambda: self.open_settings("queue"))
+        self.settings_screen.sync.open_queue.connect(self._show_queue)
         self.setCentralWidget(self.stack)
         self.review.prepare()
         self.toast = Toast(self)
+        self.question = Overlay(self)
+        self._make_picker()
+        self.screen_cover = ScreenCover(self)
 
         self.home.scan_passport.connect(lambda: self.start_scan("passport"))
         self.home.scan_receipt.connect(lambda: self.start_scan("receipt"))
         self.home.open_image.connect(lambda: self.choose_file(None))
         self.home.open_settings.connect(lambda: self.open_settings("settings"))
         self.home.use_demo.connect(self.use_demo_camera)
-        self.scan.cancel.connect(self.go_home)
+        self.scan.cancel.connect(self.leave_read)
         self.scan.open_image.connect(lambda: self.choose_file(self.kind))
         self.scan.use_demo.connect(self.use_demo_camera)
         self.scan.rescan.connect(lambda: self.start_scan(self.kind))
@@ -139,7 +164,7 @@ class MainWindow(QMainWindow):
         self.review.confirm.connect(self.confirm_record)
         self.review.rescan.connect(lambda: self.start_scan(self.kind))
         self.review.try_remote.connect(self._remote_from_review)
-        self.review.cancel.connect(self.go_home)
+        self.review.cancel.connect(self.leave_read)
         self.pin.submitted.connect(self._pin_submitted)
         self.pin.cancel.connect(self.go_home)
         self.settings_screen.save.connect(self._save_settings)
@@ -154,6 +179,8 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(settings.ui.idle_seconds, self)
         self.idle.idle.connect(self._on_idle)
+        self.idle.countdown.connect(self._idle_countdown)
+        self.idle.resumed.connect(lambda: self.question.showing("idle") and self.question.close_quietly())
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
@@ -269,7 +296,7 @@ class MainWindow(QMainWindow):
         if old is not None:
             threading.Thread(target=old.stop, name="kiosk-sync-stop", daemon=True).start()
         self.sync_problem = ""
-        if self.settings.sync.target == "none":
+        if not targets_in_use(self.settings):
             return
         settings = self.settings
 
@@ -277,7 +304,8 @@ class MainWindow(QMainWindow):
             from kiosk.sync.targets import create_target
             from kiosk.sync.worker import BackgroundSync
 
-            create_target(settings).close()  # settings and secrets complete? (no network)
+            for name in targets_in_use(settings):
+                create_target(settings, name=name).close()  # settings and secrets complete? (no network)
             background = BackgroundSync(settings)
             background.start()
             return background
@@ -317,22 +345,27 @@ class MainWindow(QMainWindow):
     def refresh_sync_status(self) -> None:
         if self.current_screen() is not self.home or self.runner.pending("disk") > 2:
             return
-        target = self.settings.sync.target
-        self.runner.run("disk", self._outbox_status, lambda status: self._show_sync(status, target), lambda exc: self.home.set_sync("", "", error_text(exc)))
+        settings = self.settings
+        self.runner.run("disk", self._outbox_status, lambda status: self._show_sync(status, settings), lambda exc: self.home.set_sync("", "", error_text(exc)))
 
-    def _show_sync(self, status: Any, target: str) -> None:
+    def _show_sync(self, status: Any, settings: Settings) -> None:
         names = {"odoo": "Odoo", "greenpay": "GreenPay"}
-        if status is None:
-            waiting, last, error, failed = 0, None, "", 0
-        else:
-            waiting = status.counts.get("pending", 0) + status.counts.get("sending", 0)
-            last, error, failed = status.last_sync_at, status.last_error, status.counts.get("failed", 0)
-        if target == "none":
-            line = self.tr("Sync is off. Records kept on this kiosk: {count}").format(count=waiting)
+        by_kind = status.waiting if status is not None else {}
+        last, error, failed = (status.last_sync_at, status.last_error, status.counts.get("failed", 0)) if status is not None else (None, "", 0)
+        routes = {kind: route(settings, kind) for kind in SYNC_KINDS}
+        targets = " + ".join(names[name] for name in targets_in_use(settings))
+        waiting = sum(n for kind, n in by_kind.items() if routes.get(kind, "none") != "none")
+        kept = sum(n for kind, n in by_kind.items() if routes.get(kind, "none") == "none")
+        if not targets:
+            line = self.tr("Sync is off. Records kept on this kiosk: {count}").format(count=kept)
         elif waiting:
-            line = self.tr("Records waiting for {target}: {count}").format(target=names.get(target, target), count=waiting)
+            line = self.tr("Records waiting for {target}: {count}").format(target=targets, count=waiting)
         else:
-            line = self.tr("Nothing waiting for {target}").format(target=names.get(target, target))
+            line = self.tr("Nothing waiting for {target}").format(target=targets)
+        if targets and kept:
+            line += " · " + self.tr("kept on this kiosk (no target for their kind): {count}").format(count=kept)
+        if status is not None and status.local_only:
+            line += " · " + self.tr("demo records (never sent): {count}").format(count=status.local_only)
         when = self.tr("Last sync: {when}").format(when=_when(last)) if last else self.tr("Last sync: never")
         problems = [self.sync_problem] if self.sync_problem else []
         if failed:
@@ -390,12 +423,12 @@ class MainWindow(QMainWindow):
         self._waiting_for_models = False
         self.capture.stop()
         self.read = None
-        if self._file_dialog is not None:
-            self._file_dialog.reject()
-            self._file_dialog = None
+        self.picker.clear()
+        self.question.close_quietly()
         self.scan.clear()
         self.review.clear()
         self.settings_screen.clear()
+        self.queue.clear()
         self.pin.clear()
         self.show_screen(self.home)
         self.home.passport_button.setFocus()
@@ -411,10 +444,49 @@ class MainWindow(QMainWindow):
         self.go_home()
         self.toast.show_message(self.tr("Back to the start after a while without input."), "warn", 3000)
 
+    @Slot(int)
+    def _idle_countdown(self, seconds: int) -> None:
+        screen = self.current_screen()
+        if screen is self.home or screen is self.first_run:
+            return
+        text = self.tr("Going back to the start in {seconds} s: what is on screen will be cleared. Touch anywhere to stay.").format(seconds=seconds)
+        if self.question.showing("idle"):
+            self.question.set_text(text)
+        else:
+            self.question.ask("idle", self.tr("Still here?"), text, self.tr("I'm still here"))
+
+    def holds_read(self) -> bool:
+        """Whether going home now would lose a read (or typed-in values) not yet confirmed."""
+        screen = self.current_screen()
+        if screen is self.review:
+            return self.review.holds_data()
+        return screen is self.scan and self.read is not None and usable(self.read.record)
+
+    @Slot()
+    def leave_read(self) -> None:
+        """Cancel or Esc: home at once when nothing would be lost, else ask first (keeping it is the answer
+        a stray Enter or Esc gives)."""
+        if not self.holds_read():
+            self.go_home()
+            return
+        self.question.ask(
+            "discard",
+            self.tr("Discard this read?"),
+            self.tr("What was read and typed here has not been confirmed: it will be lost."),
+            self.tr("&Keep it"),
+            self.tr("&Discard"),
+            on_other=self.go_home,
+        )
+
     @Slot()
     def escape(self) -> None:
+        if self.question.showing():
+            self.question.dismiss()
+            return
         screen = self.current_screen()
-        if screen in (self.scan, self.review, self.pin, self.settings_screen):
+        if screen in (self.scan, self.review):
+            self.leave_read()
+        elif screen in (self.pin, self.settings_screen, self.queue):
             self.go_home()
 
     # -- scanning ----------------------------------------------------------------------
@@ -486,7 +558,8 @@ class MainWindow(QMainWindow):
         from kiosk.scan.flow import from_capture
 
         self.capture.stop()
-        scan = from_capture(result, crop)
+        demo = self.camera_state is not None and self.camera_state[0] == "demo"
+        scan = from_capture(result, crop, "demo" if demo else "camera")
         if result.state == "done" and result.record is not None:
             self._after_read(scan)
             return
@@ -498,21 +571,51 @@ class MainWindow(QMainWindow):
 
     # -- files -------------------------------------------------------------------------
 
+    def _make_picker(self) -> None:
+        self.picker = PickerScreen()
+        self.stack.addWidget(self.picker)
+        self.picker.chosen.connect(lambda path: self.open_path(path, self.picker.kind))
+        self.picker.refresh.connect(self._list_images)
+        self.picker.cancel.connect(self._close_picker)
+
     def choose_file(self, kind: str | None) -> None:
-        screen = self.current_screen()
-        if screen in (self.settings_screen, self.first_run, self.pin):
+        """The app's own picker behind "Open image...", in and out of kiosk mode: images in the import folders and
+        on removable media only; no path to type, no other folder, no file operations."""
+        back = self.current_screen()
+        if back in (self.settings_screen, self.first_run, self.pin, self.picker):
             return
-        patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
-        dialog = QFileDialog(self, self.tr("Open image"), folder, self.tr("Images ({patterns})").format(patterns=patterns))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setOption(QFileDialog.Option.ReadOnly, True)  # a kiosk: no renaming or deleting files from here
-        dialog.fileSelected.connect(lambda path: self.open_path(path, kind))
-        dialog.finished.connect(lambda _: setattr(self, "_file_dialog", None))
-        self._file_dialog = dialog
-        dialog.open()
-        self.idle.activate()
+        if back is self.scan and self.scan.state not in ("failed", "no_camera"):
+            self._new_session()  # the live scan (or a read in progress) stops; Cancel starts it again
+            self.capture.stop()
+        self._picker_back = back
+        self.picker.open(kind)
+        self.show_screen(self.picker)
+        self._list_images()
+
+    @Slot()
+    def _list_images(self) -> None:
+        from kiosk.ui.lockdown import import_places, list_images
+
+        ui = self.settings.ui
+        self.picker.show_loading()
+        self.runner.run(
+            "disk",
+            lambda: list_images(import_places(ui)),
+            self._guard(self.picker.show_listing),
+            self._guard(lambda exc: self.picker.show_error(error_text(exc))),
+        )
+
+    @Slot()
+    def _close_picker(self) -> None:
+        back, self._picker_back = self._picker_back, None
+        if back is self.scan and self.scan.state in ("failed", "no_camera"):
+            self.show_screen(self.scan)
+        elif back is self.scan:
+            self.start_scan(self.kind)
+        elif back is self.review:
+            self.show_screen(self.review)
+        else:
+            self.go_home()
 
     def open_path(self, path: str, kind: str | None = None) -> None:
         """Read an image file (kind None: a passport if it has an MRZ, else a receipt), off the UI thread."""
@@ -673,11 +776,30 @@ class MainWindow(QMainWindow):
             crop,
             threshold=self.settings.ocr.confidence_threshold,
             receipt=self.settings.receipt,
+            passport=self.settings.passport,
             remote_available=has_image and self.remote_problem() is None,
             note=note,
             note_role=note_role,
         )
         self.show_screen(self.review)
+        self._check_duplicate(record)
+
+    def _check_duplicate(self, record: Record) -> None:
+        """Look in the outbox, on a worker, for the same receipt confirmed before; the review then says when."""
+        from kiosk.scan.duplicates import find_duplicate
+
+        if record.kind != "receipt":
+            return
+        settings, image = self.settings, self.read.image if self.read is not None else None
+
+        def done(found: Any) -> None:
+            if found is not None and self.current_screen() is self.review:
+                when = found.confirmed_at.replace("T", " ").removesuffix("+00:00") + " UTC"
+                text = self.tr("Possible duplicate: this receipt (same picture) was confirmed on {when}.") if found.same_picture else self.tr(
+                    "Possible duplicate: a receipt with the same vendor, date and total was confirmed on {when}.")
+                self.review.set_duplicate(text.format(when=when))
+
+        self.runner.run("disk", lambda: find_duplicate(settings, record, image), self._guard(done), lambda exc: log.warning("duplicate check failed: %s", type(exc).__name__))
 
     @Slot()
     def _remote_from_review(self) -> None:
@@ -717,16 +839,21 @@ class MainWindow(QMainWindow):
         record = self.review.current_record()
         if record is None:
             return
+        from kiosk.scan.duplicates import remember as remember_receipt
         from kiosk.sync.outbox import keeps_image, queue_record
 
         image = self.read.image if self.read is not None else None
+        attachment = self.read.attachment if self.read is not None else None  # a PDF goes whole
+        origin = self.read.origin if self.read is not None else "hand"
         settings = self.settings
         self.review.set_busy(True, self.tr("Saving…"))
 
         def work() -> str:
             record.confirm(settings.kiosk.operator, settings.kiosk.id)
-            data = encode_jpeg(image) if keeps_image(settings, record.kind) else None
-            return queue_record(settings, record, data)
+            data = (attachment or encode_jpeg(image)) if keeps_image(settings, record.kind) else None
+            record_id = queue_record(settings, record, data, origin)
+            remember_receipt(settings, record, image)
+            return record_id
 
         def done(record_id: str) -> None:
             self.last_saved_id = record_id
@@ -734,16 +861,28 @@ class MainWindow(QMainWindow):
                 self.sync.wake()
             if self.current_screen() is self.review:
                 self.go_home()
-            if settings.sync.target == "none":
-                self.toast.show_message(self.tr("Saved on this kiosk (sync is off)."), "ok")
-            else:
-                self.toast.show_message(self.tr("Saved. The record is queued for sync."), "ok")
+            self.toast.show_message(self._saved_text(settings, record.kind, origin), "ok")
 
         def failed(exc: BaseException) -> None:
             self.review.set_busy(False)
             self.review.set_note(self.tr("NOT saved: {reason}. The record is still here: try again.").format(reason=error_text(exc)), "error")
 
         self.runner.run("disk", work, self._guard(done), self._guard(failed))
+
+    def _saved_text(self, settings: Settings, kind: str, origin: str) -> str:
+        """What Confirm says: where the record goes, or why it stays on this kiosk."""
+        from kiosk.sync.outbox import LOCAL_ONLY, destination
+
+        where = destination(settings, kind, origin)
+        if where == LOCAL_ONLY:
+            return self.tr("Saved on this kiosk: demo record, not sent.")
+        if where != "none":
+            return self.tr("Saved. The record is queued for {target}.").format(target={"odoo": "Odoo", "greenpay": "GreenPay"}[where])
+        if not targets_in_use(settings):
+            return self.tr("Saved on this kiosk (sync is off).")
+        if kind == "receipt":
+            return self.tr("Saved: kept on this kiosk, no target takes receipts.")
+        return self.tr("Saved: kept on this kiosk, no target takes passports.")
 
     # -- settings and PIN ------------------------------------------------------------------
 
@@ -758,6 +897,8 @@ class MainWindow(QMainWindow):
             if not present:
                 if purpose == "settings":
                     self._show_settings(pin_missing=True)
+                elif purpose == "queue":
+                    self._show_queue()
                 else:
                     self.quit_app()
                 return
@@ -773,32 +914,36 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _pin_submitted(self, pin: str) -> None:
-        wait = self.throttle.remaining()
-        if wait > 0:
-            self.pin.refused(self.tr("Too many wrong PINs: try again in {seconds} s.").format(seconds=int(wait + 0.999)))
-            return
         self.pin.checking()
         purpose = self.pin.purpose
+        throttle = self.throttle
 
-        def done(ok: bool) -> None:
-            if not ok:
-                self.throttle.failed()
-                wait = self.throttle.remaining()
-                if wait > 0:
-                    self.pin.refused(self.tr("Wrong PIN. Locked for {seconds} s.").format(seconds=int(wait + 0.999)))
+        def done(attempt: Attempt) -> None:
+            seconds = int(attempt.wait + 0.999)
+            if attempt.locked_before:
+                self.pin.refused(self.tr("Too many wrong PINs: try again in {seconds} s.").format(seconds=seconds))
+                return
+            if not attempt.ok:
+                if seconds > 0:
+                    self.pin.refused(self.tr("Wrong PIN. Locked for {seconds} s.").format(seconds=seconds))
                 else:
                     self.pin.refused(self.tr("Wrong PIN."))
                 return
-            self.throttle.succeeded()
             if purpose == "settings":
                 self._show_settings(pin_missing=False)
+            elif purpose == "queue":
+                self._show_queue()
             else:
                 self.quit_app()
 
         def failed(exc: BaseException) -> None:
             self.pin.refused(self.tr("The PIN cannot be checked: {reason}").format(reason=error_text(exc)))
 
-        self.runner.run("disk", lambda: verify_pin(pin), self._guard(done), self._guard(failed))
+        self.runner.run("disk", lambda: throttle.attempt(pin), self._guard(done), self._guard(failed))
+
+    def _show_queue(self) -> None:
+        self.queue.open(self.settings, self.sync, self.sync_problem)
+        self.show_screen(self.queue)
 
     def _show_settings(self, pin_missing: bool) -> None:
         self.settings_screen.load(self.settings, kiosk_mode=self.kiosk_mode, camera_override=self.camera_override, pin_missing=pin_missing)
@@ -884,11 +1029,12 @@ class MainWindow(QMainWindow):
     def enter_kiosk_mode(self) -> None:
         self.kiosk_mode = True
         self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
-        self.showFullScreen()
+        self.screen_cover.cover()
 
     @Slot()
     def leave_kiosk_mode(self) -> None:
         self.kiosk_mode = False
+        self.screen_cover.release()
         self.setWindowFlags(Qt.WindowType.Window)
         self.showMaximized()
         self.go_home()

@@ -17,9 +17,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import logging
+import os
 import secrets as _random
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
+from kiosk.config import settings_path
 from kiosk.errors import KioskError
 from kiosk.secrets import get_secret, secret_source, set_secret
 
@@ -31,6 +39,8 @@ MAX_LENGTH = 12
 MAX_FAILURES = 5
 """Wrong PINs in a row before the PIN pad locks for `LOCK_SECONDS` (doubling each time)."""
 LOCK_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 
 class PinError(KioskError):
@@ -100,20 +110,55 @@ def verify_pin(pin: str) -> bool:
     return ok
 
 
-class Throttle:
-    """Counts wrong PINs; after `MAX_FAILURES` in a row, locks for `LOCK_SECONDS`, doubling each time."""
+LOCKOUT_FILE = "pin-lockout.json"
 
-    def __init__(self, max_failures: int = MAX_FAILURES, lock_seconds: float = LOCK_SECONDS, clock=time.monotonic) -> None:
+
+def lockout_path(config_path: str | os.PathLike[str] | None = None) -> Path:
+    """Where the wrong-PIN count and lockout live: beside the settings file, so a restart cannot reset them."""
+    return settings_path(config_path).parent / LOCKOUT_FILE
+
+
+@dataclass
+class Attempt:
+    """One PIN tried: whether it was right, and how long the pad stays locked (`locked_before`: it was
+    locked already, so the PIN was not even checked)."""
+
+    ok: bool
+    wait: float = 0.0
+    locked_before: bool = False
+
+
+class Throttle:
+    """Counts wrong PINs; after `MAX_FAILURES` in a row, locks for `LOCK_SECONDS`, doubling each time.
+
+    With a `path` the count and the lockout are kept in that file (written atomically on every change,
+    read before every attempt), so quitting or restarting the app does not unlock the pad. The lockout
+    is kept in wall-clock time; a clock set back cannot make it longer than the lock it started as.
+    File I/O: call `attempt` from a worker, never the UI thread.
+    """
+
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        lock_seconds: float = LOCK_SECONDS,
+        clock: Callable[[], float] = time.time,
+        path: Path | None = None,
+    ) -> None:
         self.max_failures = max_failures
         self.lock_seconds = lock_seconds
         self.clock = clock
+        self.path = path
         self.failures = 0
         self.locks = 0
         self.locked_until = 0.0
+        self._lock = threading.Lock()
+
+    def _longest_lock(self) -> float:
+        return self.lock_seconds * (2 ** max(0, self.locks - 1))
 
     def remaining(self) -> float:
         """Seconds until another PIN may be tried (0 when not locked)."""
-        return max(0.0, self.locked_until - self.clock())
+        return max(0.0, min(self.locked_until - self.clock(), self._longest_lock()))
 
     def failed(self) -> None:
         self.failures += 1
@@ -126,3 +171,47 @@ class Throttle:
         self.failures = 0
         self.locks = 0
         self.locked_until = 0.0
+
+    def attempt(self, pin: str, verify: Callable[[str], bool] = verify_pin) -> Attempt:
+        """Check `pin` unless locked, counting a wrong one (blocking: keyring, hashing, the lockout file)."""
+        with self._lock:
+            self.load()
+            wait = self.remaining()
+            if wait > 0:
+                return Attempt(False, wait, locked_before=True)
+            ok = verify(pin)
+            if ok:
+                self.succeeded()
+            else:
+                self.failed()
+            self.save()
+            return Attempt(ok, self.remaining())
+
+    def load(self) -> None:
+        """Take the count and lockout from the file (nothing to do without one)."""
+        if self.path is None:
+            return
+        try:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+            self.failures = int(state["failures"])
+            self.locks = int(state["locks"])
+            self.locked_until = float(state["locked_until"])
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("PIN lockout file %s unreadable (%s): keeping the count in memory", self.path, type(exc).__name__)
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        state = {"failures": self.failures, "locks": self.locks, "locked_until": self.locked_until}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(state, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("PIN lockout not saved to %s: %s", self.path, exc.strerror)

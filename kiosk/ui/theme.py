@@ -2,7 +2,8 @@
 
 Colours meet WCAG AAA contrast on the background (green, amber and red
 badges carry black text). Sizes are for arm's length: 22 px body text,
-buttons at least 72 px tall.
+buttons at least 72 px tall, and every screen fits 1024x768 (what does not
+fit scrolls, with a visible scroll bar and a "More below" cue).
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ QCheckBox {{ spacing: 14px; min-height: 48px; }}
 QCheckBox::indicator {{ width: 36px; height: 36px; border: 3px solid {TEXT}; border-radius: 6px; background: #000000; }}
 QCheckBox::indicator:checked {{ background: {GREEN}; }}
 QCheckBox:focus {{ color: {FOCUS}; }}
+QRadioButton {{ spacing: 14px; min-height: 48px; }}
+QRadioButton::indicator {{ width: 32px; height: 32px; border: 3px solid {TEXT}; border-radius: 19px; background: #000000; }}
+QRadioButton::indicator:checked {{ background: {GREEN}; }}
+QRadioButton:focus {{ color: {FOCUS}; }}
+QLabel[role="more"] {{ color: {FOCUS}; font-size: 18px; font-weight: bold; }}
 QTabWidget::pane {{ border: 2px solid #3a414b; border-radius: 8px; }}
 QTabBar::tab {{
     background: {SURFACE}; color: {TEXT}; padding: 16px 26px; min-height: 40px;
@@ -95,8 +101,10 @@ QProgressBar {{
 }}
 QProgressBar::chunk {{ background: {BLUE}; border-radius: 6px; }}
 QScrollArea {{ border: none; }}
-QScrollBar:vertical {{ width: 28px; background: {SURFACE}; }}
-QScrollBar::handle:vertical {{ background: {MUTED}; min-height: 60px; border-radius: 10px; }}
+QScrollBar:vertical {{ width: 28px; background: {SURFACE}; border: 2px solid #3a414b; border-radius: 12px; margin: 0; }}
+QScrollBar::handle:vertical {{ background: {MUTED}; min-height: 60px; border-radius: 10px; margin: 3px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; border: none; background: none; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QToolTip {{ background: #000000; color: {TEXT}; border: 2px solid {TEXT}; font-size: 20px; }}
 """
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.ui.qt import emit
 from kiosk.ui import theme
@@ -40,6 +57,38 @@ class Button(QPushButton):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+class _FocusedWheel:
+    """Mixin: the wheel changes the value only of a focused control; over an unfocused one it scrolls the
+    form instead (a wheel turned to scroll must never change a setting on its way)."""
+
+    def _setup_wheel(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone never focuses it
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt name
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area around it
+
+
+class ComboBox(_FocusedWheel, QComboBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup_wheel()
+
+
+class SpinBox(_FocusedWheel, QSpinBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup_wheel()
+
+
+class DoubleSpinBox(_FocusedWheel, QDoubleSpinBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup_wheel()
 
 
 def label(text: str = "", role: str | None = None, wrap: bool = True) -> QLabel:
@@ -359,3 +408,195 @@ def hbox(*widgets: QWidget | None, stretch_first: bool = False, spacing: int = 1
         else:
             layout.addWidget(widget, 1 if stretch_first and index == 0 else 0)
     return layout
+
+
+class MoreBelow(QLabel):
+    """A "More below" cue under a scroll area, shown while part of its content is out of view below."""
+
+    def __init__(self, area: QAbstractScrollArea) -> None:
+        super().__init__()
+        self.setProperty("role", "more")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setText(self.tr("▼ More below: scroll down"))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.bar = area.verticalScrollBar()
+        self.bar.rangeChanged.connect(self.refresh)
+        self.bar.valueChanged.connect(self.refresh)
+        self.setVisible(False)
+
+    def refresh(self) -> None:
+        self.setVisible(self.bar.value() < self.bar.maximum())
+
+
+def scroll_area(content: QWidget) -> tuple[QScrollArea, MoreBelow]:
+    """`content` in a vertical scroll area (its scroll bar shown when needed), with its "More below" cue to
+    place under it."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(content)
+    return area, MoreBelow(area)
+
+
+class Picture(QLabel):
+    """A picture that shrinks to the room it gets (keeping its shape) instead of pushing the screen's
+    buttons out of view; without a picture it shows its text. Same API as QLabel: setPixmap, pixmap, clear."""
+
+    MIN_SIZE = QSize(160, 60)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        pixmap = self.pixmap()
+        return pixmap.size() if not pixmap.isNull() else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return self.MIN_SIZE if not self.pixmap().isNull() else super().minimumSizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt name
+        pixmap = self.pixmap()
+        if pixmap.isNull():
+            super().paintEvent(event)
+            return
+        shown = pixmap.size().scaled(self.size().boundedTo(pixmap.size()), Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - shown.width()) // 2
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(QRect(x, 0, shown.width(), shown.height()), pixmap)
+        painter.end()
+
+
+class Overlay(QFrame):
+    """A question over the whole window, e.g. "Discard this read?" or the idle countdown.
+
+    The first answer is the safe one (it loses nothing): it has the focus, so a stray Enter picks it, and
+    Esc, a touch beside the panel and `dismiss()` pick it too. Tab stays among the answers; what is under
+    the overlay cannot be touched while it is up.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.setStyleSheet("QFrame#overlay { background: rgba(0, 0, 0, 200); }")
+        self.panel = QFrame(self)
+        self.panel.setProperty("role", "card")
+        self.panel.setMaximumWidth(900)
+        inner = QVBoxLayout(self.panel)
+        inner.setContentsMargins(36, 28, 36, 28)
+        inner.setSpacing(18)
+        self.title = label("", "title")
+        self.text = label("", None)
+        self.safe_button = Button("", "primary")
+        self.other_button = Button("")
+        self.safe_button.clicked.connect(self.dismiss)
+        self.other_button.clicked.connect(self._other)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(16)
+        buttons.addWidget(self.safe_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.other_button)
+        inner.addWidget(self.title)
+        inner.addWidget(self.text)
+        inner.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.panel, 4)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.on_other: Callable[[], None] | None = None
+        self.on_dismiss: Callable[[], None] | None = None
+        self.kind = ""
+        self._previous: QWidget | None = None
+        parent.installEventFilter(self)
+        self.hide()
+
+    def ask(
+        self,
+        kind: str,
+        title: str,
+        text: str,
+        safe: str,
+        other: str = "",
+        on_other: Callable[[], None] | None = None,
+        on_dismiss: Callable[[], None] | None = None,
+    ) -> None:
+        """Show the question; `kind` names it (e.g. "discard", "idle") for `showing()`."""
+        self.kind = kind
+        self.title.setText(title)
+        self.text.setText(text)
+        self.safe_button.setText(safe)
+        self.other_button.setText(other)
+        self.other_button.setVisible(bool(other))
+        self.on_other, self.on_dismiss = on_other, on_dismiss
+        if not self.isVisible():
+            parent = self.parentWidget()
+            self._previous = parent.focusWidget() if parent is not None else None
+        self.place()
+        self.show()
+        self.raise_()
+        self.safe_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showing(self, kind: str | None = None) -> bool:
+        return self.isVisible() and (kind is None or self.kind == kind)
+
+    def set_text(self, text: str) -> None:
+        self.text.setText(text)
+
+    def dismiss(self) -> None:
+        """The safe answer: nothing happens but the question going away."""
+        callback = self.on_dismiss
+        self.close_quietly()
+        if callback is not None:
+            callback()
+
+    def close_quietly(self) -> None:
+        """Hide without answering (the window moved on by itself)."""
+        self.on_other = self.on_dismiss = None
+        self.kind = ""
+        was_visible = self.isVisible()
+        self.hide()
+        previous, self._previous = self._previous, None
+        if was_visible and previous is not None and shiboken6.isValid(previous) and previous.isVisible():
+            previous.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _other(self) -> None:
+        callback = self.on_other
+        self.close_quietly()
+        if callback is not None:
+            callback()
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.place()
+        return False
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+        if not self.panel.geometry().contains(event.position().toPoint()):
+            self.dismiss()
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
+        if event.key() == Qt.Key.Key_Escape:
+            self.dismiss()
+            return
+        super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt names
+        buttons = [b for b in (self.safe_button, self.other_button) if b.isVisible()]
+        if not buttons:  # hiding: Qt moves the focus out of the overlay
+            return super().focusNextPrevChild(next)
+        current = buttons.index(self.focusWidget()) if self.focusWidget() in buttons else -1
+        next_index = (current + (1 if next else -1)) % len(buttons)
+        buttons[next_index].setFocus(Qt.FocusReason.TabFocusReason)
+        return True

@@ -381,7 +381,7 @@ class CaptureBridge(QObject):
         crop = None
         try:
             if result.best_frame is not None:
-                crop = evidence_crop(mode, result.best_frame, result.best_quality)
+                crop = evidence_crop(mode, result.best_frame, result.best_quality, result.region)
         except Exception:
             log.exception("could not cut the evidence crop")
         self._post(generation, self.result, result, crop)

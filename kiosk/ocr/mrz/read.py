@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from typing import Any
 from itertools import product
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -59,6 +59,8 @@ class PassportRead:
     result: MrzResult
     path: str  # which attempt gave it: "band", "band-reread", "lines", "band-detect", "page" (+ "-turned"), "consensus", "none"
     seconds: float
+    region: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """The MRZ as read, upright: the band, or the text rows the line finder read (None: read from the whole page)."""
 
     @cached_property
     def record(self) -> PassportRecord:
@@ -176,7 +178,13 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
     down the last MRZ line is the top row. Rows taken bottom to top count
     only when every check digit holds: any text parses as something.
     """
+    return best_parse_rows(rows)[0]
+
+
+def best_parse_rows(rows: list[TextLine]) -> tuple[MrzResult | None, list[int]]:
+    """`best_parse`, with the indices of the rows it read, in reading order."""
     best: MrzResult | None = None
+    used: list[int] = []
     for (width, count), ordered in product(LINE_SHAPES, (rows, rows[::-1])):
         for start in range(len(ordered) - count + 1):
             fitted = [fit_width(row, width) for row in ordered[start : start + count]]
@@ -185,7 +193,18 @@ def best_parse(rows: list[TextLine]) -> MrzResult | None:
             result = parse_mrz([f.text for f in fitted], [f.chars for f in fitted])
             if (ordered is rows or result.ok) and better(result, best):
                 best = result
-    return best
+                indices = range(start, start + count)
+                used = list(indices) if ordered is rows else [len(rows) - 1 - i for i in indices]
+    return best, used
+
+
+def stack_rows(crops: list[np.ndarray]) -> np.ndarray | None:
+    """Row crops one above the other, padded to the widest with their edge colour (a picture of the MRZ read)."""
+    if not crops:
+        return None
+    width = max(c.shape[1] for c in crops)
+    padded = [cv2.copyMakeBorder(c, 0, 0, 0, width - c.shape[1], cv2.BORDER_REPLICATE) for c in crops]
+    return np.vstack(padded)
 
 
 REREAD_SCALES = (0.5, 0.35)
@@ -484,6 +503,8 @@ class MrzReader:
         self.cells = cells if cells is not None else default_classifier()
         self._rereader = rereader
         self._rereader_set = rereader is not None
+        self._rows: np.ndarray | None = None
+        """The rows the line finder last read, stacked (see `_read_line_quads`)."""
 
     @property
     def rereader(self) -> OcrEngine | None:
@@ -513,7 +534,7 @@ class MrzReader:
         image = limit_size(image)
         if blank_page(image):
             return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
-        best, path, band, where = None, "none", None, image
+        best, path, band, where, rows = None, "none", None, image, None
         bands: list[MrzBand] = []
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
         for turn in turns:
@@ -523,7 +544,7 @@ class MrzReader:
             if turn is None:
                 band = view_band
             if result is not None:
-                best, band, where = result, view_band, view
+                best, band, where, rows = result, view_band, view, self._rows
                 path = view_path if turn is None else f"{view_path}-turned"
                 break
         if best is None or not best.ok:
@@ -533,7 +554,9 @@ class MrzReader:
                     best, path = result, detect_path + ("-turned" if turned else "")
         if best is None or best.status == "no_mrz":
             best = replace(best or parse_mrz([]), reason=UNREADABLE if any(map(unreadable_mrz, bands)) else NO_MRZ)
-        return PassportRead(best, path, time.perf_counter() - started)
+            return PassportRead(best, path, time.perf_counter() - started)
+        region = band.crop if path.startswith("band") and band is not None else rows if path.startswith("lines") else None
+        return PassportRead(best, path, time.perf_counter() - started, region)
 
     def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
         """The band (either way up) and the line finder; stops at the first valid read."""
@@ -576,7 +599,10 @@ class MrzReader:
             yield result, "page"
 
     def _read_line_quads(self, image: np.ndarray) -> MrzResult | None:
-        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down)."""
+        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down).
+
+        The rows it read, stacked, are left in `self._rows` (the picture of what was read)."""
+        self._rows = None
         quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
             return None
@@ -584,15 +610,17 @@ class MrzReader:
         best, read = None, []
         for crops in (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]):
             lines = recognise_rows(self.engine, crops, self.cells)
-            read.append(RowsRead(crops, lines, best_parse(lines)))
-            if read[-1].result is not None and better(read[-1].result, best):
-                best = read[-1].result
+            result, used = best_parse_rows(lines)
+            read.append(RowsRead(crops, lines, result))
+            if result is not None and better(result, best):
+                best, self._rows = result, stack_rows([crops[i] for i in used])
             if best is not None and best.ok:
                 return best
         for first in self._worth_rereading(read):
-            result = self._reread(first)
+            assert self.rereader is not None
+            result, used = best_parse_rows(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
             if result is not None and outranks(result, best):
-                best = result
+                best, self._rows = result, stack_rows([first.crops[i] for i in used])
             if best is not None and best.ok:
                 break
         return best

@@ -1,9 +1,9 @@
 """When to ask the remote OCR service, and how its answer and the local read become one record.
 
 Policy (`[remote] policy`):
-- `off`: never ask the service, not even when the operator asks.
+- `off` (default): never ask the service, not even when the operator asks.
 - `manual`: only when the operator asks ("Try OCR service", `kiosk scan --remote`).
-- `auto` (default): also when the final local read failed (no MRZ, check
+- `auto`: also when the final local read failed (no MRZ, check
   digits failing once the capture timeout has passed: pass the best read
   then, with `failed=True`) or its confidence is below `[ocr] confidence_threshold`.
 

@@ -1,18 +1,24 @@
-"""First run (no settings file yet): a short setup of the kiosk id, the admin PIN, sync and the OCR service."""
+"""First run (no settings file yet): a short setup of the kiosk id, the admin PIN, sync and the OCR service.
+
+Whether images may go to the OCR service is asked outright (never, when the
+clerk asks, automatically), never by default: nothing leaves the kiosk
+unless the site chose it here. The file is written where the app's settings
+live (`--config`, `KIOSK_CONFIG` or the OS folder), its folder created.
+"""
 
 from __future__ import annotations
 
 import copy
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
 
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
 from kiosk.ui.qt import emit
 from kiosk.ui.pin import PinError, check_new_pin
 from kiosk.ui.screens.forms import KioskSection, PinFields, RemoteSection, SyncSection
-from kiosk.ui.widgets import Button, label, set_role
+from kiosk.ui.widgets import Button, label, scroll_area, set_role
 
 
 class FirstRunScreen(QWidget):
@@ -54,11 +60,12 @@ class FirstRunScreen(QWidget):
         layout.addWidget(self.sync)
         layout.addWidget(label(self.tr("OCR service (optional)"), "subtitle"))
         layout.addWidget(self.remote)
+        layout.addWidget(self._policy_choice())
         layout.addStretch(1)
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setWidget(body)
+        area, self.more = scroll_area(body)
+        self.area = area
         outer.addWidget(area, 1)
+        outer.addWidget(self.more)
 
         row = QHBoxLayout()
         self.finish_button = Button(self.tr("Save and &start"), "primary")
@@ -69,8 +76,31 @@ class FirstRunScreen(QWidget):
         self.remote.test.connect(lambda: self._test(self.test_remote, self.remote.secrets() or None))
         self.sync.test.connect(lambda: self._test(self.test_sync, self.sync.typed_secret()))
 
+    def _policy_choice(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label(self.tr("Send document images to the OCR service:"), None))
+        self.policy = QButtonGroup(self)
+        self.policy_buttons: dict[str, QRadioButton] = {}
+        for policy, text in (
+            ("off", self.tr("&Never: every document is read on this kiosk only")),
+            ("manual", self.tr("Only when the clerk &asks (“Try OCR service”)")),
+            ("auto", self.tr("Auto&matically when the local read fails or is unsure")),
+        ):
+            button = QRadioButton(text)
+            button.setObjectName(f"policy_{policy}")
+            self.policy.addButton(button)
+            self.policy_buttons[policy] = button
+            layout.addWidget(button)
+        return box
+
+    def chosen_policy(self) -> str:
+        return next(policy for policy, button in self.policy_buttons.items() if button.isChecked())
+
     def load(self, settings: Settings) -> None:
         self.base = copy.deepcopy(settings)
+        self.policy_buttons.get(settings.remote.policy, self.policy_buttons["off"]).setChecked(True)
         self.kiosk.load(settings)
         self.sync.load(settings)
         self.remote.load(settings)
@@ -88,6 +118,7 @@ class FirstRunScreen(QWidget):
         self.kiosk.apply(settings)
         self.sync.apply(settings)
         self.remote.apply(settings)
+        settings.remote.policy = self.chosen_policy()
         settings.validate()
         return settings
 

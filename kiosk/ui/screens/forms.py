@@ -7,25 +7,21 @@ Each section shows some settings, writes them into a `Settings` copy with
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QSizePolicy,
-    QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.config import DEFAULT_TOKEN_SECRET, ENGINES, REMOTE_POLICIES, RemoteEndpoint, Settings
-from kiosk.ui.widgets import Button, label, set_role
+from kiosk.config import DEFAULT_TOKEN_SECRET, ENGINES, REMOTE_POLICIES, RemoteEndpoint, Settings, accepts, route
+from kiosk.ui.widgets import Button, ComboBox, DoubleSpinBox, SpinBox, label, set_role
 
 MRZ_TOKEN_SECRET = "mrz_token"
 """The secret an MRZ provider set up here gets, so its token can differ from the receipt service's."""
@@ -113,10 +109,10 @@ class KioskSection(QWidget):
         self.operator = line_edit("operator", self.tr("who works at this kiosk"))
         layout.addRow(self.tr("Kiosk id"), self.kiosk_id)
         layout.addRow(self.tr("Operator name"), self.operator)
-        self.idle = QSpinBox()
+        self.idle = SpinBox()
         narrow(self.idle)
         self.idle.setObjectName("idle_seconds")
-        self.idle.setRange(10, 3600)
+        self.idle.setRange(0, 3600)  # below the minimum is refused with a message on Save, not dropped
         self.idle.setSuffix(" s")
         if with_idle:
             layout.addRow(self.tr("Back to start after"), self.idle)
@@ -139,20 +135,20 @@ class CaptureSection(QWidget):
     def __init__(self) -> None:
         super().__init__()
         layout = form()
-        self.camera = QComboBox()
+        self.camera = ComboBox()
         self.camera.setObjectName("camera")
         self.camera.setEditable(True)
         self.camera.setToolTip(self.tr("auto, demo, a camera number, a camera name, or an image/video path"))
-        self.timeout = QDoubleSpinBox()
+        self.timeout = DoubleSpinBox()
         narrow(self.timeout)
         self.timeout.setObjectName("capture_timeout")
         self.timeout.setRange(2.0, 120.0)
         self.timeout.setDecimals(0)
         self.timeout.setSuffix(" s")
-        self.engine = QComboBox()
+        self.engine = ComboBox()
         self.engine.setObjectName("engine")
         self.engine.addItems(list(ENGINES))
-        self.threshold = QDoubleSpinBox()
+        self.threshold = DoubleSpinBox()
         narrow(self.threshold)
         self.threshold.setObjectName("confidence_threshold")
         self.threshold.setRange(0.0, 1.0)
@@ -223,7 +219,7 @@ class RemoteSection(QWidget):
         self.mrz_url = line_edit("remote_mrz_url", "http://10.0.0.5:5000/scan-mrz")
         self.mrz_token = SecretEdit("mrz_token", MRZ_TOKEN_SECRET)
         self.mrz_more = label("", "muted")
-        self.policy = QComboBox()
+        self.policy = ComboBox()
         self.policy.setObjectName("remote_policy")
         names = {
             "off": self.tr("Off: never"),
@@ -300,37 +296,49 @@ def _with_first(entries: list[RemoteEndpoint], url: str, secret: str) -> list[Re
     return [first, *rest]
 
 
+TARGET_LABELS = {"odoo": "Odoo", "greenpay": "GreenPay"}
+
+
 class SyncSection(QWidget):
+    """Where passports and receipts go, and the settings of the targets in use.
+
+    `target` (`[sync] target`) is where passports go; receipts follow it while "Send receipts to"
+    is left alone (`[sync] receipts` empty), else go where that says. Each list offers only the
+    targets that take its kind: GreenPay takes receipts only with a `[greenpay] receipts_path`.
+    """
+
     test = Signal()
+    open_queue = Signal()
 
     def __init__(self, with_details: bool = True) -> None:
         super().__init__()
+        self.base = Settings()
+        self._receipts_follow = True
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         top = form()
-        self.target = QComboBox()
-        self.target.setObjectName("sync_target")
-        self.target.addItem(self.tr("None (keep records on this kiosk)"), "none")
-        self.target.addItem("Odoo", "odoo")
-        self.target.addItem("GreenPay", "greenpay")
-        top.addRow(self.tr("Send records to"), self.target)
+        self.target = self._target_box("sync_target")
+        self.receipts = self._target_box("sync_receipts")
+        self._fill(self.receipts, "receipt")
+        self.receipts_note = label("", "muted")
+        self.receipts_note.setVisible(False)
+        top.addRow(self.tr("Send passports to"), self.target)
+        top.addRow(self.tr("Send receipts to"), self.receipts)
+        top.addRow("", self.receipts_note)
         outer.addLayout(top)
 
-        self.pages = QStackedWidget()
-        self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.pages.addWidget(QWidget())
-        odoo_page = QWidget()
+        self.odoo_box = QWidget()
         odoo = form()
         self.odoo_url = line_edit("odoo_url", "https://odoo.example.org")
         self.odoo_database = line_edit("odoo_database")
         self.odoo_login = line_edit("odoo_login")
         self.odoo_secret = SecretEdit("odoo_secret", "odoo_secret")
-        self.odoo_employee = QSpinBox()
+        self.odoo_employee = SpinBox()
         narrow(self.odoo_employee, 420)
         self.odoo_employee.setObjectName("odoo_employee_id")
         self.odoo_employee.setRange(0, 10**9)
         self.odoo_employee.setSpecialValueText(self.tr("the login's employee"))
-        self.odoo_product = QSpinBox()
+        self.odoo_product = SpinBox()
         narrow(self.odoo_product)
         self.odoo_product.setObjectName("odoo_product_id")
         self.odoo_product.setRange(0, 10**9)
@@ -342,44 +350,98 @@ class SyncSection(QWidget):
         if with_details:
             odoo.addRow(self.tr("Employee id"), self.odoo_employee)
             odoo.addRow(self.tr("Expense product id"), self.odoo_product)
-        odoo_page.setLayout(odoo)
-        self.pages.addWidget(odoo_page)
-        greenpay_page = QWidget()
+        self.odoo_box.setLayout(odoo)
+        outer.addWidget(self.odoo_box)
+        self.greenpay_box = QWidget()
         greenpay = form()
         self.greenpay_url = line_edit("greenpay_url", "https://greenpay.example.org")
         self.greenpay_token = SecretEdit("greenpay_token", "greenpay_token")
         greenpay.addRow(self.tr("GreenPay URL"), self.greenpay_url)
         greenpay.addRow(self.tr("Token"), self.greenpay_token)
-        greenpay_page.setLayout(greenpay)
-        self.pages.addWidget(greenpay_page)
-        outer.addWidget(self.pages)
+        self.greenpay_box.setLayout(greenpay)
+        outer.addWidget(self.greenpay_box)
 
         bottom = form()
         self.tester = TestRow("test_sync")
         self.tester.clicked.connect(self.test)
         bottom.addRow("", self.tester)
-        self.retention = QSpinBox()
+        self.retention = SpinBox()
         narrow(self.retention)
         self.retention.setObjectName("retention_days")
         self.retention.setRange(0, 3650)
         self.retention.setSuffix(self.tr(" days"))
-        self.store_images = QCheckBox(self.tr("Keep document images (receipts for Odoo always keep theirs)"))
+        self.store_images = QCheckBox(self.tr("Keep document images"))
         self.store_images.setObjectName("store_images")
+        self.store_images.setToolTip(self.tr("Receipts sent to Odoo always keep theirs: the expense needs it"))
+        self.queue_button = Button(self.tr("Records in the &queue…"))
+        self.queue_button.setObjectName("open_queue")
+        self.queue_button.setToolTip(self.tr("Pending and failed records: sync now, retry, correct or discard them"))
+        self.queue_button.clicked.connect(self.open_queue)
         if with_details:
             bottom.addRow(self.tr("Delete sent records after"), self.retention)
             bottom.addRow("", self.store_images)
+            bottom.addRow("", self.queue_button)
+        else:
+            self.queue_button.hide()
         outer.addLayout(bottom)
         outer.addStretch(1)
         self.target.currentIndexChanged.connect(self._target_changed)
+        self.receipts.activated.connect(self._receipts_chosen)
+
+    def _target_box(self, name: str) -> ComboBox:
+        box = ComboBox()
+        box.setObjectName(name)
+        self._fill(box, "passport")
+        return box
+
+    def _fill(self, box: ComboBox, kind: str) -> None:
+        """The choices for a kind: keeping records here, and each target that takes that kind."""
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(self.tr("None (keep them on this kiosk)"), "none")
+        for target, text in TARGET_LABELS.items():
+            if accepts(self.base, target, kind):
+                box.addItem(text, target)
+        box.blockSignals(False)
+
+    def _select(self, box: ComboBox, target: str) -> None:
+        box.setCurrentIndex(max(0, box.findData(target)))
+
+    def _receipts_chosen(self) -> None:
+        self._receipts_follow = False
+        self._refresh()
 
     def _target_changed(self) -> None:
-        target = self.target.currentData()
-        self.pages.setCurrentIndex({"none": 0, "odoo": 1, "greenpay": 2}.get(target, 0))
-        self.tester.setVisible(target != "none")
+        if self._receipts_follow:
+            chosen = str(self.target.currentData())
+            self._select(self.receipts, chosen if accepts(self.base, chosen, "receipt") else "none")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        used = self.used()
+        self.odoo_box.setVisible("odoo" in used)
+        self.greenpay_box.setVisible("greenpay" in used)
+        self.tester.setVisible(bool(used))
         self.tester.clear()
+        passports = self.target.currentData()
+        note = ""
+        if passports == "greenpay" and not accepts(self.base, "greenpay", "receipt") and self.receipts.currentData() == "none":
+            note = self.tr("GreenPay takes passports only: receipts are kept on this kiosk unless they go to Odoo.")
+        self.receipts_note.setText(note)
+        self.receipts_note.setVisible(bool(note))
+
+    def used(self) -> set[str]:
+        """The targets chosen for some kind."""
+        return {str(box.currentData()) for box in (self.target, self.receipts)} - {"none"}
 
     def load(self, settings: Settings) -> None:
-        self.target.setCurrentIndex(max(0, self.target.findData(settings.sync.target)))
+        self.base = copy.deepcopy(settings)
+        self._fill(self.receipts, "receipt")
+        self._receipts_follow = not settings.sync.receipts
+        self.target.blockSignals(True)
+        self._select(self.target, settings.sync.chosen("passport"))
+        self.target.blockSignals(False)
+        self._select(self.receipts, route(settings, "receipt"))
         self.odoo_url.setText(settings.odoo.url)
         self.odoo_database.setText(settings.odoo.database)
         self.odoo_login.setText(settings.odoo.login)
@@ -390,10 +452,12 @@ class SyncSection(QWidget):
         self.greenpay_token.clear()
         self.retention.setValue(settings.sync.retention_days)
         self.store_images.setChecked(settings.sync.store_images)
-        self._target_changed()
+        self._refresh()
 
     def apply(self, settings: Settings) -> None:
         settings.sync.target = str(self.target.currentData())
+        settings.sync.passports = ""
+        settings.sync.receipts = "" if self._receipts_follow else str(self.receipts.currentData())
         settings.odoo.url = self.odoo_url.text().strip()
         settings.odoo.database = self.odoo_database.text().strip()
         settings.odoo.login = self.odoo_login.text().strip()
@@ -411,11 +475,10 @@ class SyncSection(QWidget):
             found["greenpay_token"] = self.greenpay_token.text()
         return found
 
-    def typed_secret(self) -> str | None:
-        """The secret typed for the chosen target (for "Test connection"), if any."""
-        target = self.target.currentData()
-        text = self.odoo_secret.text() if target == "odoo" else self.greenpay_token.text() if target == "greenpay" else ""
-        return text or None
+    def typed_secret(self) -> dict[str, str] | None:
+        """The secrets typed for the targets in use, by name (for "Test connection"), if any."""
+        typed = {name: value for name, value in self.secrets().items() if name.split("_")[0] in self.used()}
+        return typed or None
 
     def set_sources(self, sources: dict[str, str]) -> None:
         self.odoo_secret.set_source(sources.get("odoo_secret", ""))

@@ -2,10 +2,75 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets import Button, Card, label, set_role
+
+
+BREAKS = ("/", ":", ".", "_", "=", "?", "&")
+"""Where a long word (a URL, a path) may wrap, besides spaces."""
+
+
+class ClippedText(QLabel):
+    """Wrapped text in the room the layout gives it (one line at least, `lines` when there is room), never
+    clipped: what does not fit ends in "…" and the whole text is the tooltip. Long words (URLs) wrap too."""
+
+    def __init__(self, role: str | None, lines: int = 3) -> None:
+        super().__init__()
+        self.lines = lines
+        self.full = ""
+        self.setProperty("role", role or "")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full = text
+        self._fit()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt name
+        return False
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(0, self.fontMetrics().lineSpacing() + 2)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(0, self.fontMetrics().lineSpacing() * self.lines + 2)
+
+    def fits(self, text: str) -> bool:
+        """Whether `text` shows whole in the label as it is laid out now."""
+        room = self.contentsRect()
+        width, height = max(40, room.width()), max(self.fontMetrics().lineSpacing(), room.height())
+        box = self.fontMetrics().boundingRect(QRect(0, 0, width, 1 << 20), Qt.TextFlag.TextWordWrap, text)
+        return box.height() <= height and box.width() <= width
+
+    def _breakable(self, word: str) -> str:
+        """A word too wide for a line (a URL) with places to wrap it (zero-width spaces); others as they are."""
+        if self.fontMetrics().horizontalAdvance(word) <= max(40, self.contentsRect().width()):
+            return word
+        for mark in BREAKS:
+            word = word.replace(mark, mark + "\u200b")
+        return word
+
+    def _fit(self) -> None:
+        text = " ".join(self._breakable(word) for word in self.full.split(" "))
+        if not self.fits(text):
+            low, high = 0, len(text)
+            while low < high:
+                middle = (low + high + 1) // 2
+                if self.fits(text[:middle].rstrip() + "…"):
+                    low = middle
+                else:
+                    high = middle - 1
+            text = text[:low].rstrip() + "…"
+        self.setText(text)
+        self.setToolTip(self.full if text.replace("\u200b", "") != self.full else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._fit()
 
 
 class HomeScreen(QWidget):
@@ -14,6 +79,7 @@ class HomeScreen(QWidget):
     open_image = Signal()
     open_settings = Signal()
     use_demo = Signal()
+    open_queue = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +123,7 @@ class HomeScreen(QWidget):
         self.sync_card = Card(self.tr("Sync"))
         self.sync_waiting = label("", "subtitle")
         self.sync_last = label("", "muted")
-        self.sync_error = label("", "error")
+        self.sync_error = ClippedText("error")
         for widget in (self.sync_waiting, self.sync_last, self.sync_error):
             self.sync_card.layout_.addWidget(widget)
         self.sync_card.layout_.addStretch(1)
@@ -83,7 +149,11 @@ class HomeScreen(QWidget):
         self.hint = label(self.tr("Drop an image file anywhere to read it."), "muted")
         self.settings_button = Button(self.tr("&Settings"))
         self.settings_button.clicked.connect(self.open_settings)
+        self.queue_button = Button(self.tr("Sync &queue…"))
+        self.queue_button.setToolTip(self.tr("Pending and failed records (admin PIN): sync now, retry, correct, discard"))
+        self.queue_button.clicked.connect(self.open_queue)
         bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.queue_button)
         bottom.addWidget(self.settings_button)
         outer.addLayout(bottom)
         self.setTabOrder(self.passport_button, self.receipt_button)
@@ -102,7 +172,7 @@ class HomeScreen(QWidget):
     def set_sync(self, waiting: str, last: str, error: str) -> None:
         self.sync_waiting.setText(waiting)
         self.sync_last.setText(last)
-        self.sync_error.setText(error)
+        self.sync_error.set_full_text(error)
         self.sync_error.setVisible(bool(error))
 
     def set_service(self, text: str, role: str | None) -> None:

@@ -31,7 +31,8 @@ class PinScreen(QWidget):
 
     def open(self, purpose: str) -> None:
         self.purpose = purpose
-        self.title.setText(self.tr("Settings") if purpose == "settings" else self.tr("Leave kiosk mode"))
+        titles = {"settings": self.tr("Settings"), "queue": self.tr("Sync queue")}
+        self.title.setText(titles.get(purpose, self.tr("Leave kiosk mode")))
         self.pad.clear()
         self.pad.setEnabled(True)
         self.pad.setFocus(Qt.FocusReason.OtherFocusReason)

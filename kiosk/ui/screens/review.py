@@ -5,13 +5,21 @@ amounts); for passports every check digit is recomputed against the MRZ as
 printed, so a correction turns its cross into a tick. Edited fields are
 marked `edited` (confidence 1). Confirm hands the record to the window,
 which stores it in the outbox.
+
+Passports are also checked for what check digits cannot say (`kiosk.documents`),
+again after every edit: expired (red; Confirm is off unless the site's
+`[passport] allow_expired`, then "Confirm anyway" with the warning kept),
+impossible dates (red), expiring soon and under age (amber). The title names
+the kind of document the MRZ code says, and country codes show their names.
 """
 
 from __future__ import annotations
 
 import copy
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
@@ -26,14 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.config import ReceiptSettings
+from kiosk import documents
+from kiosk.config import PassportSettings, ReceiptSettings
+from kiosk.countries import country_name
 from kiosk.records import SOURCE_EDITED, SOURCE_REMOTE, Field, PassportRecord, Record
 from kiosk.ui.qt import emit
 from kiosk.ui import fields as logic
 from kiosk.ui import theme
 from kiosk.scan.evidence import EVIDENCE_SIZE
-from kiosk.ui.widgets import Badge, Button, Mark, label, restyle, set_role
+from kiosk.ui.widgets import Badge, Button, Mark, MoreBelow, Picture, label, restyle, set_role
 
+COUNTRY_FIELDS = ("nationality", "issuing_country")
 
 
 def crop_size(kind: str) -> tuple[int, int]:
@@ -67,13 +78,18 @@ class ReviewScreen(QWidget):
         self.errors: dict[str, str] = {}
         self.threshold = 0.60
         self.receipt_settings = ReceiptSettings()
+        self.passport_settings = PassportSettings()
+        self.today: Callable[[], date] = date.today
+        """Today's date for the validity checks (a test sets a fixed day)."""
         self.remote_available = False
         self.busy = False
         self.focused: str | None = None
+        self.duplicate = ""
+        """Set when this receipt was confirmed before (`kiosk.scan.duplicates`): said first, Confirm becomes Confirm anyway."""
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(30, 20, 30, 20)
-        outer.setSpacing(12)
+        outer.setContentsMargins(24, 12, 24, 12)
+        outer.setSpacing(8)
         self.title = label("", "title")
         self.status = label("", None)
         self.note = label("", "muted")
@@ -95,7 +111,7 @@ class ReviewScreen(QWidget):
         self.body.setSpacing(16)
         evidence = QVBoxLayout()
         evidence.setSpacing(8)
-        self.crop = label("", None)
+        self.crop = Picture()
         self.crop.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.crop.setAccessibleName(self.tr("The part of the image the fields were read from"))
         self.mrz = label("", "mrz", wrap=False)
@@ -132,7 +148,12 @@ class ReviewScreen(QWidget):
         self.scroll.setWidget(self.forms_box)
         self.forms: dict[tuple[str, ...], tuple[QWidget, dict[str, Row]]] = {}
         """Field forms by their field names, built once and reused: building one costs ~100 ms of UI thread."""
-        self.body.addWidget(self.scroll, 1)
+        self.more = MoreBelow(self.scroll)
+        fields_column = QVBoxLayout()
+        fields_column.setSpacing(4)
+        fields_column.addWidget(self.scroll, 1)
+        fields_column.addWidget(self.more)
+        self.body.addLayout(fields_column, 1)
         outer.addLayout(self.body, 1)
 
         buttons = QHBoxLayout()
@@ -167,6 +188,7 @@ class ReviewScreen(QWidget):
         threshold: float,
         receipt: ReceiptSettings,
         remote_available: bool,
+        passport: PassportSettings | None = None,
         note: str = "",
         note_role: str | None = "muted",
     ) -> None:
@@ -176,8 +198,8 @@ class ReviewScreen(QWidget):
         self.original = dict(self.record.fields)
         self.threshold = threshold
         self.receipt_settings = receipt
+        self.passport_settings = passport or PassportSettings()
         self.remote_available = remote_available
-        self.title.setText(self.tr("Check the passport") if kind == "passport" else self.tr("Check the receipt"))
         self.body.setDirection(QBoxLayout.Direction.TopToBottom if kind == "passport" else QBoxLayout.Direction.LeftToRight)
         if crop is not None and not crop.isNull():
             width, height = crop_size(kind)
@@ -231,7 +253,7 @@ class ReviewScreen(QWidget):
             cell_layout = QVBoxLayout(cell)
             cell_layout.setContentsMargins(0, 0, 0, 0)
             cell_layout.setSpacing(2)
-            title = label(logic.label(name), "muted", wrap=False)
+            title = label(logic.label(name), "muted", wrap=name in COUNTRY_FIELDS)  # a long country name wraps
             edit = QLineEdit()
             edit.setProperty("role", "field")
             edit.setObjectName(f"field_{name}")
@@ -239,14 +261,13 @@ class ReviewScreen(QWidget):
             hint = logic.HINTS.get(name)
             if hint:
                 edit.setPlaceholderText(logic.translated("Fields", hint))
-            edit.setMinimumWidth(240)
+            edit.setMinimumWidth(160)
             edit.textEdited.connect(lambda text, n=name: self._edited(n, text))
             edit.returnPressed.connect(lambda: self.focusNextChild())  # Enter: on to the next field
             edit.installEventFilter(self)
             badge = Badge()
             mark = Mark()
             source = label("", "muted", wrap=False)
-            source.setMinimumWidth(130)
             error = label("", "error")
             error.setVisible(False)
             title.setBuddy(edit)
@@ -255,9 +276,12 @@ class ReviewScreen(QWidget):
             line.addWidget(edit, 1)
             line.addWidget(badge)
             line.addWidget(mark)
-            line.addWidget(source)
             mark.setVisible(columns == 2)  # receipts have no check digits
-            cell_layout.addWidget(title)
+            heading = QHBoxLayout()  # where the value came from, beside its title: the row stays narrow
+            heading.setSpacing(10)
+            heading.addWidget(title, 1)
+            heading.addWidget(source, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+            cell_layout.addLayout(heading)
             cell_layout.addLayout(line)
             cell_layout.addWidget(error)
             grid.addWidget(cell, index % rows_per_column, index // rows_per_column)
@@ -326,33 +350,29 @@ class ReviewScreen(QWidget):
         if record is None:
             return
         checks = dict(record.checks) if isinstance(record, PassportRecord) else {}
+        notes: dict[str, list[tuple[str, str]]] = {}
         if isinstance(record, PassportRecord):
             recomputed = logic.recompute_checks(record)
             if recomputed is not None:
                 checks = recomputed
                 record.checks = recomputed
             logic.update_status(record)
+            documents.check_validity(record, self.passport_settings, self.today())
+            notes = self._validity_notes(record)
         else:
             logic.update_status(record)
+        self.title.setText(self._title())
         for name, row in self.rows.items():
             field = record.field(name)
             check = checks.get(name) if name in logic.CHECKED else None
             has_check = name in checks
             row.mark.set(check, applies=has_check)
-            if name in self.errors:
-                row.badge.set(self.tr("fix"), "bad")
-            elif field.value is None:
-                row.badge.set("—", "none")
-            elif not field.valid or (has_check and check is False):
-                row.badge.set(f"{field.confidence:.0%}", "bad")
-            elif field.confidence >= self.threshold:
-                row.badge.set(f"{field.confidence:.0%}", "ok")
-            else:
-                row.badge.set(f"{field.confidence:.0%}", "low")
-            state = {"ok": self.tr("confident"), "low": self.tr("check it"), "bad": self.tr("problem"), "none": self.tr("not read")}[row.badge.state]
-            row.badge.setAccessibleName(self.tr("Confidence {value}: {state}").format(value=row.badge.text(), state=state))
-            tip = field.reason or ""
+            codes = [code for code, _ in notes.get(name, [])]
+            text, state, spoken, tip = self._badge(name, field, has_check and check is False, codes)
+            row.badge.set(text, state)
+            row.badge.setAccessibleName(spoken)
             row.badge.setToolTip(tip)
+            row.title.setText(self._caption(name, field.value))
             if field.value is None and not self.original.get(name):
                 row.source.setText("")
             else:
@@ -360,44 +380,145 @@ class ReviewScreen(QWidget):
             row.source.setStyleSheet(
                 f"color: {theme.BLUE if field.source == SOURCE_EDITED else theme.FOCUS if field.source == SOURCE_REMOTE else theme.MUTED};"
             )
-            if field.reason and name not in self.errors and (not field.valid or field.reason.startswith("the local read")):
-                row.error.setText(field.reason)
-                row.error.setVisible(True)
-                set_role(row.error, "warn")
-            elif name not in self.errors:
-                row.error.setVisible(False)
-            else:
-                set_role(row.error, "error")
+            self._show_row_notes(row, field, notes.get(name, []))
         composite = checks.get("composite") if isinstance(record, PassportRecord) else None
         self.composite_label.setVisible("composite" in checks)
         self.composite_mark.set(composite, applies="composite" in checks)
         self._show_mrz()
-        self._refresh_status(checks)
+        self._refresh_status(checks, notes)
 
-    def _refresh_status(self, checks: dict[str, bool]) -> None:
+    def _badge(self, name: str, field: Field, check_fails: bool, codes: list[str]) -> tuple[str, str, str, str]:
+        """The confidence badge of a field: text, state, what a screen reader says, tooltip.
+
+        A value the operator typed is certain as typed; when its check digit fails, the badge says
+        "fix" rather than a red 100%. An expired date says so instead of its confidence."""
+        states = {"ok": self.tr("confident"), "low": self.tr("check it"), "bad": self.tr("problem"), "none": self.tr("not read")}
+        percent = f"{field.confidence:.0%}"
+        if name in self.errors:
+            text, state = self.tr("fix"), "bad"
+        elif field.value is None:
+            text, state = "—", "none"
+        elif check_fails and field.source == SOURCE_EDITED:
+            fails = self.tr("The check digit printed on the document does not match this value")
+            return self.tr("fix"), "bad", fails, fails
+        elif not field.valid or check_fails:
+            text, state = percent, "bad"
+        elif documents.EXPIRED in codes:
+            expired = self.tr("Expired")
+            return self.tr("EXPIRED"), "bad", expired, expired
+        elif any(code in documents.SERIOUS for code in codes):
+            text, state = percent, "bad"
+        else:
+            text, state = percent, "ok" if field.confidence >= self.threshold else "low"
+        spoken = self.tr("Confidence {value}: {state}").format(value=text, state=states[state])
+        return text, state, spoken, field.reason or ""
+
+    def _show_row_notes(self, row: Row, field: Field, validity: list[tuple[str, str]]) -> None:
+        """Below a field: its validation error, else what the read says about it (amber) and its validity notes
+        (red when serious, amber otherwise)."""
+        if row.name in self.errors:
+            set_role(row.error, "error")
+            return
+        texts: list[str] = []
+        role = "warn"
+        if field.reason and (not field.valid or field.reason.startswith("the local read")):
+            texts.append(field.reason)
+        for code, text in validity:
+            texts.append(text)
+            if code in documents.SERIOUS:
+                role = "error"
+        row.error.setText(" · ".join(texts))
+        row.error.setVisible(bool(texts))
+        set_role(row.error, role)
+
+    def _caption(self, name: str, value: object) -> str:
+        """A field's title; a country code's with the country's name beside it."""
+        caption = logic.label(name)
+        country = country_name(str(value)) if name in COUNTRY_FIELDS and value else None
+        return f"{caption} · {country}" if country else caption
+
+    def _title(self) -> str:
+        record = self.record
+        if not isinstance(record, PassportRecord):
+            return self.tr("Check the receipt")
+        code = record.value("document_type")
+        kind = documents.document_kind(code, record.format) if code else documents.PASSPORT
+        titles = {
+            documents.PASSPORT: self.tr("Check the passport"),
+            documents.ID_CARD: self.tr("Check the ID card"),
+            documents.VISA: self.tr("Check the visa"),
+            documents.RESIDENCE_PERMIT: self.tr("Check the residence permit"),
+        }
+        return titles.get(kind, self.tr("Check the travel document"))
+
+    def _validity_notes(self, record: PassportRecord) -> dict[str, list[tuple[str, str]]]:
+        """Each field's validity codes with the words shown under it."""
+        today = self.today()
+        birth = documents.iso_date(record.value("birth_date"))
+        expiry = documents.iso_date(record.value("expiry_date"))
+        notes: dict[str, list[tuple[str, str]]] = {}
+        for code in record.warnings:
+            if code not in documents.WARNING_FIELD:
+                continue
+            if code == documents.EXPIRED and expiry is not None:
+                text = self.tr("EXPIRED on {date}").format(date=expiry.isoformat())
+            elif code == documents.EXPIRES_SOON and expiry is not None:
+                days = (expiry - today).days
+                text = self.tr("Expires today") if days == 0 else self.tr("Expires in {days} days").format(days=days)
+            elif code == documents.UNDER_AGE and birth is not None:
+                text = self.tr("Under {minimum}: the holder is {age}").format(
+                    minimum=self.passport_settings.minimum_age, age=documents.age_on(birth, today)
+                )
+            elif code == documents.BORN_IN_FUTURE:
+                text = self.tr("The date of birth is in the future")
+            else:
+                text = self.tr("The document expires before its holder was born")
+            notes.setdefault(documents.WARNING_FIELD[code], []).append((code, text))
+        return notes
+
+    def _status_message(self, checks: dict[str, bool], notes: dict[str, list[tuple[str, str]]]) -> tuple[str, str]:
+        """The line under the title and its role: what stops or needs a look, most serious first."""
         record = self.record
         assert record is not None
         failed = [logic.label(name) for name, ok in checks.items() if not ok]
         if self.errors:
-            self.status.setText(self.tr("Fix the marked fields before confirming."))
-            set_role(self.status, "error")
-        elif failed:
-            self.status.setText(self.tr("Check digit fails: {fields}. Compare with the document.").format(fields=", ".join(failed)))
-            set_role(self.status, "error")
-        elif checks:
-            self.status.setText(self.tr("All check digits hold."))
-            set_role(self.status, "ok")
+            return self.tr("Fix the marked fields before confirming."), "error"
+        warnings = record.warnings if isinstance(record, PassportRecord) else ()
+        problems = [self.duplicate] if self.duplicate else []
+        if failed:
+            problems.append(self.tr("Check digit fails: {fields}. Compare with the document.").format(fields=", ".join(failed)))
+        if documents.EXPIRED in warnings:
+            expiry = str(record.value("expiry_date"))
+            if self.passport_settings.allow_expired:
+                problems.append(self.tr("EXPIRED on {date}. This site accepts expired documents: Confirm anyway keeps the warning in the record.").format(date=expiry))
+            else:
+                problems.append(self.tr("EXPIRED on {date}: this document cannot be accepted.").format(date=expiry))
+        if documents.BORN_IN_FUTURE in warnings or documents.EXPIRY_BEFORE_BIRTH in warnings:
+            problems.append(self.tr("The dates cannot be right: compare them with the document."))
+        if problems:
+            return " ".join(problems), "error"
+        if checks:
+            text, role = self.tr("All check digits hold."), "ok"
         elif isinstance(record, PassportRecord):
-            self.status.setText(self.tr("No check digits: compare every field with the document."))
-            set_role(self.status, "warn")
+            text, role = self.tr("No check digits: compare every field with the document."), "warn"
         elif record.status == "ok":
-            self.status.setText(self.tr("Vendor, date and total read. Compare them with the receipt."))
-            set_role(self.status, "ok")
+            return self.tr("Vendor, date and total read. Compare them with the receipt."), "ok"
         else:
-            self.status.setText(self.tr("Some fields are missing: fill them in from the receipt."))
-            set_role(self.status, "warn")
-        self.confirm_button.setEnabled(not self.errors and not self.busy)
-        if failed and not self.errors:
+            return self.tr("Some fields are missing: fill them in from the receipt."), "warn"
+        amber = [f"{text}." for field_notes in notes.values() for _, text in field_notes]
+        return " ".join([text, *amber]), "warn" if amber else role
+
+    def _refresh_status(self, checks: dict[str, bool], notes: dict[str, list[tuple[str, str]]]) -> None:
+        record = self.record
+        assert record is not None
+        text, role = self._status_message(checks, notes)
+        self.status.setText(text)
+        set_role(self.status, role)
+        warnings = record.warnings if isinstance(record, PassportRecord) else ()
+        blocked = documents.blocks_confirm(warnings, self.passport_settings)
+        doubtful = any(not ok for ok in checks.values()) or any(code in documents.SERIOUS for code in warnings) or bool(self.duplicate)
+        self.confirm_button.setEnabled(not self.errors and not self.busy and not blocked)
+        if doubtful and not self.errors and not blocked:
             self.confirm_button.setText(self.tr("&Confirm anyway"))
             self.confirm_button.set_role("warn")
         else:
@@ -439,6 +560,12 @@ class ReviewScreen(QWidget):
                     break
         return super().eventFilter(watched, event)
 
+    def set_duplicate(self, text: str) -> None:
+        """Warn that this receipt was confirmed before (`text` says when), or take the warning back ("")."""
+        self.duplicate = text
+        if self.record is not None:
+            self._refresh_all()
+
     def _confirm_clicked(self) -> None:
         if self.record is not None and self.confirm_button.isEnabled() and self.isVisible():
             emit(self.confirm)
@@ -467,12 +594,30 @@ class ReviewScreen(QWidget):
             row.edit.setReadOnly(busy)
         if self.record is not None:
             self._refresh_all()
+        if not busy:
+            self.focus_safe()
+
+    def focus_safe(self) -> None:
+        """After a wait or an error, the focus goes where a stray Enter loses nothing: the first field that
+        needs a look, else the first field (while busy, the disabled buttons pushed it on, maybe to Cancel)."""
+        focused = self.focusWidget()
+        if any(focused is row.edit for row in self.rows.values()):
+            return
+        rows = list(self.rows.values())
+        first = next((row for row in rows if self.errors.get(row.name) or row.badge.state in ("bad", "low")), rows[0] if rows else None)
+        if first is not None:
+            first.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def holds_data(self) -> bool:
+        """Whether leaving would lose something: a record with any value read or typed."""
+        return self.record is not None and any(row.edit.text().strip() for row in self.rows.values())
 
     def clear(self) -> None:
         """Remove every trace of the record from the screen (and from memory)."""
         self.record = None
         self.original = {}
         self.errors = {}
+        self.duplicate = ""
         self.focused = None
         self.busy = False
         self.busy_bar.setVisible(False)

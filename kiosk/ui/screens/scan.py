@@ -98,6 +98,8 @@ class ScanScreen(QWidget):
 
     def _busy_page(self) -> QWidget:
         page = QWidget()
+        page.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.busy_page = page
         layout = QVBoxLayout(page)
         layout.addStretch(1)
         self.busy_text = label("", "hint")
@@ -229,7 +231,7 @@ class ScanScreen(QWidget):
         self.timer_bar.setVisible(False)
         self.busy_text.setText(text)
         self.pages.setCurrentIndex(self.BUSY)
-        self.busy_cancel.setFocus()
+        self.busy_page.setFocus(Qt.FocusReason.OtherFocusReason)  # not Cancel: a stray Enter must not drop the read
 
     def show_failed(self, title: str, reason: str, help_text: str, *, remote: bool, partial: bool) -> None:
         self.state = "failed"
@@ -241,7 +243,8 @@ class ScanScreen(QWidget):
         self.remote_button.setVisible(remote)
         self.partial_button.setVisible(partial)
         self.pages.setCurrentIndex(self.FAILED)
-        self.rescan_button.setFocus()
+        # the safe action: with a partial read, look at it (scanning again would drop it)
+        (self.partial_button if partial else self.rescan_button).setFocus()
 
     def show_no_camera(self, text: str) -> None:
         self.state = "no_camera"

@@ -11,21 +11,26 @@ import copy
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
-from kiosk.config import Settings
+from kiosk.config import MIN_IDLE_SECONDS, Settings
 from kiosk.errors import ConfigError
 from kiosk.ui.qt import emit
 from kiosk.ui.pin import PinError, check_new_pin
 from kiosk.ui.screens.forms import CaptureSection, KioskSection, PinFields, RemoteSection, SyncSection
-from kiosk.ui.widgets import Button, label, set_role
+from kiosk.ui.widgets import Button, label, scroll_area, set_role
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setWidget(widget)
-    return area
+def scrolled(widget: QWidget) -> QWidget:
+    """A tab's page: `widget` in a scroll area, with the "More below" cue under it."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    area, more = scroll_area(widget)
+    layout.addWidget(area, 1)
+    layout.addWidget(more)
+    return page
 
 
 class SettingsScreen(QWidget):
@@ -143,6 +148,15 @@ class SettingsScreen(QWidget):
 
     def _save_clicked(self) -> None:
         if not self.isVisible() or not self.save_button.isEnabled():
+            return
+        idle = self.kiosk.idle.value()
+        if idle < MIN_IDLE_SECONDS:
+            self.set_message(
+                self.tr("Not saved: “Back to start after” must be at least {minimum} s, not {value} s.").format(minimum=MIN_IDLE_SECONDS, value=idle),
+                "error",
+            )
+            self.tabs.setCurrentIndex(0)
+            self.kiosk.idle.setFocus()
             return
         try:
             settings = self.collect()
