@@ -79,6 +79,18 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def sample_imports(folder: Path) -> Path:
+    """An import folder with a passport page and a receipt, for the picker."""
+    import cv2
+
+    from kiosk.capture.synthetic import passport_page, receipt_page
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(folder / "passport-scan.png"), passport_page())
+    cv2.imwrite(str(folder / "receipt-scan.jpg"), receipt_page())
+    return folder
+
+
 class Driver:
     """The app's window and the event loop, driven like an operator."""
 
@@ -93,6 +105,7 @@ class Driver:
         settings = Settings()
         settings.kiosk.id = "counter-1"
         settings.kiosk.operator = "Alex"
+        settings.ui.import_folders = [str(sample_imports(Path(os.environ["XDG_DATA_HOME"]) / "imports"))]
         save_settings(settings)
         set_pin("2468")
         self.window = MainWindow(settings, camera="demo")
@@ -200,6 +213,20 @@ def shoot_size(driver: Driver, size: tuple[int, int]) -> list[float]:
     screen.sync.odoo_login.setText("kiosk@example.org")
     screen.sync.odoo_secret.setText("example-api-key")
     driver.shoot("settings-sync")
+    window.go_home()
+
+    window.choose_file(None)
+    driver.wait(lambda: window.picker.list.count() > 0, 15, "the image picker")
+    driver.shoot("picker")
+    window.go_home()
+
+    window.open_settings("queue")
+    driver.wait(lambda: window.current_screen() is window.pin, 15, "the PIN pad")
+    for digit in "2468":
+        window.pin.pad.press(digit)
+    window.pin.pad.submit()
+    driver.wait(lambda: window.current_screen() is window.queue, 15, "the sync queue")
+    driver.shoot("queue")
     window.go_home()
 
     window.first_run.load(window.settings)

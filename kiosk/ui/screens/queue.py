@@ -103,7 +103,7 @@ class QueueScreen(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.empty = label(self.tr("Nothing waiting: every record was sent."), "muted")
+        self.empty = label(self.tr("Nothing is waiting or failed."), "muted")
         page.addWidget(self.table, 1)
         page.addWidget(self.empty)
         self.sync_button = Button(self.tr("Sync &now"), "primary")
