@@ -15,6 +15,7 @@ from kiosk.errors import ConfigError
 from kiosk.ocr.receipt import rules
 from kiosk.ocr.remote.client import RemoteOcr, RemoteRateLimited, passport_from_answer, receipt_from_answer
 from remote_server import TOKEN, OcrTestServer, remote_settings
+from test_remote_client import FakeClock
 
 TODAY = date(2025, 10, 20)
 
@@ -25,19 +26,6 @@ def receipt(**answer):
 
 def png() -> bytes:
     return cv2.imencode(".png", np.full((120, 160, 3), 210, np.uint8))[1].tobytes()
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def test_implausible_amounts_become_empty_or_invalid_with_a_reason():
