@@ -1,5 +1,5 @@
 """Where the models are: PP-OCRv4, PP-OCRv6's recogniser and FastMRZ inside installed PyPI packages, never downloaded;
-the MRZ cell classifier trained at setup."""
+the MRZ cell classifier trained at setup; the MRZ row recogniser trained here and committed."""
 
 from __future__ import annotations
 
@@ -49,14 +49,18 @@ def fastmrz_segmentation_model() -> Path:
     return root / "model" / "mrz_seg.onnx"
 
 
-MRZ_CELLS_MODEL = Path(__file__).resolve().parents[3] / "resources" / "models" / "mrz_cells.npz"
-"""The one model made here: trained from the OCR-B font by `python -m kiosk.ocr.mrz.cells_train`
-(scripts/setup.sh runs it, packaging bundles it); never downloaded, never in git."""
+MODELS_DIR = Path(__file__).resolve().parents[3] / "resources" / "models"
+MRZ_CELLS_MODEL = MODELS_DIR / "mrz_cells.npz"
+"""Trained from the OCR-B font by `python -m kiosk.ocr.mrz.cells_train` (scripts/setup.sh runs it,
+packaging bundles it); never downloaded, never in git."""
+MRZ_ROWS_MODEL = MODELS_DIR / "mrz_rows.onnx"
+"""The MRZ row recogniser trained by `training/train_mrz_rows.py`: committed with its model card
+(`mrz_rows.md`) beside it, bundled by packaging."""
 
 
 def missing_models(include_paddle: bool = True) -> list[str]:
     """One line per expected model file that is not installed."""
-    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), mrz_rereader_model(), MRZ_CELLS_MODEL]
+    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), mrz_rereader_model(), MRZ_CELLS_MODEL, MRZ_ROWS_MODEL]
     if include_paddle and _package_dir("paddle") is not None:
         expected += list(paddle_model_dirs().values())
     return [f"model missing: {path}" for path in expected if not path.exists()]

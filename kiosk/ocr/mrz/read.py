@@ -37,6 +37,7 @@ from kiosk.ocr.mrz.cells import (
     second_opinion,
 )
 from kiosk.ocr.mrz.locate import MrzBand, MrzLocator, lines_run_vertically, text_line_quads
+from kiosk.ocr.mrz.rows import SURE, RowRecogniser, default_row_recogniser
 from kiosk.ocr.engine.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ class PassportRead:
     from it (`record`, made once), kept together so nothing the review or the JSON needs is dropped."""
 
     result: MrzResult
-    path: str  # which attempt gave it: "band", "band-reread", "lines", "band-detect", "page" (+ "-turned"), "consensus", "none"
+    path: str
+    """Which attempt gave it: "band" and "lines" (the row model), "band-general", "band-reread" and "lines-general"
+    (the general recognisers), "band-detect", "page" (the OCR detector), each + "-turned"; "consensus", "none"."""
     seconds: float
     region: np.ndarray | None = field(default=None, compare=False, repr=False)
     """The MRZ as read, upright: the band, or the text rows the line finder read (None: read from the whole page)."""
@@ -83,10 +86,25 @@ class RowsRead:
     crops: list[np.ndarray]
     lines: list[TextLine]
     result: MrzResult | None
+    settled: bool = False
+    """The row model read it valid, or surely as printed (`sure_as_printed`): nothing else needs trying."""
 
     @property
     def ok(self) -> bool:
         return self.result is not None and self.result.ok
+
+
+def sure_as_printed(result: MrzResult | None) -> bool:
+    """Whether the row model's read is the answer whatever its check digits say: every character at least `SURE`.
+
+    A document whose check digits fail as printed (a specimen, a misprint) is
+    read `invalid` at once, naming the failing check, instead of being sent
+    through every slower path. Only the row model's confidences mean this; the
+    general recogniser is as sure of its misreadings.
+    """
+    if result is None or result.status == "no_mrz" or not result.raw_scores:
+        return False
+    return result.ok or all(c.confidence >= SURE for row in result.raw_scores for c in row)
 
 
 def better(a: MrzResult, b: MrzResult | None) -> bool:
@@ -488,6 +506,11 @@ def default_rereader() -> OcrEngine | None:
         return None
 
 
+READ_BUDGET = 1.0
+"""Seconds into a read after which no slower way (the general recogniser, the second one, the OCR
+detector) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
+
+
 class MrzReader:
     """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
 
@@ -497,14 +520,21 @@ class MrzReader:
         locator: MrzLocator | None = None,
         cells: CellClassifier | None = None,
         rereader: OcrEngine | None = None,
+        row_reader: RowRecogniser | None = None,
     ) -> None:
         self.engine = engine
         self.locator = locator or MrzLocator()
         self.cells = cells if cells is not None else default_classifier()
         self._rereader = rereader
         self._rereader_set = rereader is not None
+        self.row_reader = row_reader if row_reader is not None else default_row_recogniser()
+        """The MRZ row model (`rows`), read first; None reads with the general recogniser only."""
         self._rows: np.ndarray | None = None
         """The rows the line finder last read, stacked (see `_read_line_quads`)."""
+        self._general = False
+        """Whether `_rows` were last read by the general recogniser rather than the row model."""
+        self.budget = READ_BUDGET
+        self._deadline = float("inf")
 
     @property
     def rereader(self) -> OcrEngine | None:
@@ -519,27 +549,31 @@ class MrzReader:
         self._rereader, self._rereader_set = value, True
 
     def read(self, image: np.ndarray) -> PassportRead:
-        """The best read: fast paths first in each orientation, the OCR detector last.
+        """The best read: the row model first, slower ways only while it has not settled the read.
 
-        The fast paths (the segmentation model's band cut into ink rows, the
-        classical line finder) are tried upright and, when they find nothing,
-        on the page turned by 90 degrees either way; turned first when the
-        line finder sees the page's lines run up and down (`lines_run_vertically`),
-        which spares a segmentation run that finds nothing. Only when none of them
-        gives a valid MRZ does the OCR detector (the slow part) read the band
-        and the whole page, in the orientation where the best read came from.
-        Nothing read says why (`NO_MRZ`, or `UNREADABLE` for an `unreadable_mrz` band).
+        The fast paths (the segmentation model's band cut into ink rows, read
+        both ways up; the classical line finder) are tried upright and, when
+        they find nothing, on the page turned by 90 degrees either way; turned
+        first when the line finder sees the page's lines run up and down
+        (`lines_run_vertically`). In each, the row model reads first and a
+        read it settles (`sure_as_printed`: valid, or surely as printed) ends
+        the search; the general recogniser (and the second one) read the same
+        rows only when it did not. The OCR detector (the slow part) reads the
+        band and the whole page last. No slower way starts once `budget`
+        seconds have gone. Nothing read says why (`NO_MRZ`, or `UNREADABLE`
+        for an `unreadable_mrz` band).
         """
         started = time.perf_counter()
+        self._deadline = started + self.budget
         image = limit_size(image)
         if blank_page(image):
             return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
-        best, path, band, where, rows = None, "none", None, image, None
+        best, path, band, where, rows, settled = None, "none", None, image, None, False
         bands: list[MrzBand] = []
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
         for turn in turns:
             view = image if turn is None else cv2.rotate(image, turn)
-            result, view_path, view_band = self._read_fast(view)
+            result, view_path, view_band, settled = self._read_fast(view)
             bands += [view_band] if view_band is not None else []
             if turn is None:
                 band = view_band
@@ -547,7 +581,7 @@ class MrzReader:
                 best, band, where, rows = result, view_band, view, self._rows
                 path = view_path if turn is None else f"{view_path}-turned"
                 break
-        if best is None or not best.ok:
+        if best is None or not (best.ok or settled):
             turned = path.endswith("-turned")
             for result, detect_path in self._read_detected(where, band):
                 if better(result, best):
@@ -558,72 +592,113 @@ class MrzReader:
         region = band.crop if path.startswith("band") and band is not None else rows if path.startswith("lines") else None
         return PassportRead(best, path, time.perf_counter() - started, region)
 
-    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
-        """The band (either way up) and the line finder; stops at the first valid read."""
+    def _in_time(self) -> bool:
+        """Whether a slower way may still start (`budget`)."""
+        return time.perf_counter() < self._deadline
+
+    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None, bool]:
+        """The band (either way up) and the line finder; stops at the first valid or settled read
+        (the last item says whether it was settled: `RowsRead.settled`)."""
         best: MrzResult | None = None
         path = "none"
         band = self.locator.locate(image)
         if band is not None:
-            firsts = [self._read_band_rows(band.crop)]
-            if not (firsts[0] is not None and firsts[0].ok):
-                firsts.append(self._read_band_rows(cv2.rotate(band.crop, cv2.ROTATE_180)))
-            read = [first for first in firsts if first is not None]
-            for first in read:
+            cuts = [cut for cut in (band_row_crops(band.crop), band_row_crops(cv2.rotate(band.crop, cv2.ROTATE_180))) if cut]
+            for model in filter(None, (self._model_rows(crops) for crops in cuts)):
+                if model.settled:
+                    return model.result, "band", band, True
+                if model.result is not None and better(model.result, best):
+                    best, path = model.result, "band"
+            read: list[RowsRead] = []
+            for crops in cuts:
+                if not self._in_time():
+                    break
+                first = self._engine_rows(crops)
+                read.append(first)
                 if first.result is not None and better(first.result, best):
-                    best, path = first.result, "band"
-            if best is not None and best.ok:
-                return best, path, band
+                    best, path = first.result, "band-general"
+                if best is not None and best.ok:
+                    return best, path, band, False
             for first in self._worth_rereading(read):
+                if not self._in_time():
+                    break
                 result = self._reread(first)
                 if result is not None and outranks(result, best):
                     best, path = result, "band-reread"
                 if best is not None and best.ok:
-                    return best, path, band
-        result = self._read_line_quads(image)
+                    return best, path, band, False
+        result, settled = self._read_line_quads(image)
         if result is not None and better(result, best):
-            best, path = result, "lines"
+            best, path = result, "lines-general" if self._general else "lines"
+            if settled:
+                return best, path, band, True
         if best is not None and best.status == "no_mrz":
             best = None
-        return best, path, band
+        return best, path, band, False
 
     def _read_detected(self, image: np.ndarray, band: MrzBand | None) -> Iterator[tuple[MrzResult, str]]:
         """The OCR detector's rows in the band, then on the whole page unless the band gave a valid read."""
-        if band is not None:
+        if band is not None and self._in_time():
             result = best_parse(detected_rows(self.engine, band.crop, self.cells))
             if result is not None:
                 yield result, "band-detect"
                 if result.ok:
                     return
-        result = best_parse(detected_rows(self.engine, enlarge_small(image), self.cells))
-        if result is not None:
-            yield result, "page"
+        if self._in_time():
+            result = best_parse(detected_rows(self.engine, enlarge_small(image), self.cells))
+            if result is not None:
+                yield result, "page"
 
-    def _read_line_quads(self, image: np.ndarray) -> MrzResult | None:
+    def _model_rows(self, crops: list[np.ndarray]) -> RowsRead | None:
+        """The rows as the row model reads them (None without the model)."""
+        if self.row_reader is None:
+            return None
+        lines = self.row_reader.recognise(crops)
+        result = best_parse(lines)
+        return RowsRead(crops, lines, result, sure_as_printed(result))
+
+    def _read_line_quads(self, image: np.ndarray) -> tuple[MrzResult | None, bool]:
         """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down).
 
-        The rows it read, stacked, are left in `self._rows` (the picture of what was read)."""
-        self._rows = None
+        The rows it read, stacked, are left in `self._rows` (the picture of what was read).
+        Also whether the row model settled it (`RowsRead.settled`)."""
+        self._rows, self._general = None, False
         quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
-            return None
+            return None, False
         upright = [crop_quad(image, quad) for quad in quads]
+        both_ways = (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]])
         best, read = None, []
-        for crops in (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]):
+        for crops in both_ways:
+            model = self._model_rows(crops)
+            if model is None:
+                break
+            result, used = best_parse_rows(model.lines)
+            if result is not None and sure_as_printed(result):
+                self._rows = stack_rows([crops[i] for i in used])
+                return result, True
+            if result is not None and better(result, best):
+                best, self._rows = result, stack_rows([crops[i] for i in used])
+        for crops in both_ways:
+            if not self._in_time():
+                return best, False
             lines = recognise_rows(self.engine, crops, self.cells)
             result, used = best_parse_rows(lines)
             read.append(RowsRead(crops, lines, result))
             if result is not None and better(result, best):
-                best, self._rows = result, stack_rows([crops[i] for i in used])
+                best, self._rows, self._general = result, stack_rows([crops[i] for i in used]), True
             if best is not None and best.ok:
-                return best
+                return best, False
         for first in self._worth_rereading(read):
+            if not self._in_time():
+                break
             assert self.rereader is not None
             result, used = best_parse_rows(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
             if result is not None and outranks(result, best):
-                best, self._rows = result, stack_rows([first.crops[i] for i in used])
+                best, self._rows, self._general = result, stack_rows([first.crops[i] for i in used]), True
             if best is not None and best.ok:
                 break
-        return best
+        return best, False
 
     def _worth_rereading(self, read: list[RowsRead]) -> list[RowsRead]:
         """The way up that read as an MRZ (both when neither did), for the second recogniser."""
@@ -639,28 +714,46 @@ class MrzReader:
         return best_parse(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
 
     def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
-        """The fast path alone: an upright MRZ band cut into ink rows and recognised (None without 2-6 rows).
+        """The fast path alone: an upright MRZ band cut into ink rows and read (None without 2-6 rows):
+        by the row model, and by the general recogniser when the model did not settle it.
 
         With `reread`, the rows as both recognisers read them (`reread_rows`).
         """
-        first = self._read_band_rows(band)
-        if first is None:
+        self._deadline = time.perf_counter() + self.budget
+        crops = band_row_crops(band)
+        if crops is None:
             return None
-        return self._reread(first) if reread else first.result
+        model = self._model_rows(crops)
+        if model is not None and model.settled:
+            return model.result
+        first = self._engine_rows(crops)
+        result = self._reread(first) if reread else first.result
+        if model is not None and model.result is not None and better(model.result, result):
+            return model.result
+        return result
 
-    def _read_band_rows(self, band: np.ndarray) -> RowsRead | None:
-        """The band's ink rows read by the first recogniser, again with blank paper around them when not valid."""
-        rows = ink_rows(band)
-        if not 2 <= len(rows) <= 6:
-            return None
-        tallest = max(b - a for a, b in rows)
-        pad = max(2, int(0.15 * tallest))
-        crops = [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
+    def _engine_rows(self, crops: list[np.ndarray]) -> RowsRead:
+        """Band rows read by the general recogniser, again with blank paper around them when not valid."""
         lines = recognise_rows(self.engine, crops, self.cells)
         result = best_parse(lines)
         if result is not None and not result.ok:
-            margin = int(PAPER_MARGIN * tallest)
+            margin = int(PAPER_MARGIN * max(c.shape[0] for c in crops) / (1 + 2 * ROW_PAD))
             again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
             if again is not None and better(again, result):
                 result = again
         return RowsRead(crops, lines, result)
+
+
+ROW_PAD = 0.15
+"""Share of the tallest row's height kept above and below each band row."""
+
+
+def band_row_crops(band: np.ndarray) -> list[np.ndarray] | None:
+    """An upright band cut into its ink rows (`ink_rows`), each with a little of the band above and below;
+    None unless it has 2-6 rows."""
+    rows = ink_rows(band)
+    if not 2 <= len(rows) <= 6:
+        return None
+    tallest = max(b - a for a, b in rows)
+    pad = max(2, int(ROW_PAD * tallest))
+    return [band[max(0, a - pad) : min(band.shape[0], b + pad)] for a, b in rows]
