@@ -55,12 +55,16 @@ class MrzConsensus:
         self._seconds: dict[Shape, list[list[dict[str, float]]]] = {}
         self._confirmed: dict[Shape, set[tuple[int, int, str]]] = {}
         self._result: MrzResult | None = None
+        self._first: MrzResult | None = None
+        """The first read counted: one read's consensus is that read, as it was read."""
 
     def add(self, read: MrzResult) -> MrzResult:
         """Count one read; returns the consensus so far."""
         if read.status == "no_mrz" or read.format is None:
             return self.result
         self.frames += 1
+        if self.frames == 1:
+            self._first = read
         char_scores = read.raw_scores or tuple(tuple(CharScore(c, NO_SCORE) for c in line) for line in read.raw_lines)
         read = parse_mrz(read.raw_lines, char_scores, today=self.today, keep_unproven=True)
         lines = read.lines
@@ -102,6 +106,8 @@ class MrzConsensus:
     def _consensus(self) -> MrzResult:
         if not self._votes:
             return parse_mrz([], today=self.today)
+        if self.frames == 1 and self._first is not None:
+            return self._first
         shape = max(self._votes, key=lambda s: self._weight[s])
         lines: list[str] = []
         confidences: list[list[CharScore]] = []
