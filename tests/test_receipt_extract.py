@@ -225,11 +225,39 @@ def test_phone_numbers_are_never_the_total():
 
 
 def test_a_receipt_without_a_total_says_so_and_invents_none():
-    record = read("BEST CAFE\nDate: 01/02/2019\nLATTE  4.50\nCASH  10.00\nCHANGE  5.50")
+    record = read("BEST CAFE\nDate: 01/02/2019\nLATTE  4.50\nSCONE  2.00\nCASH  10.00\nCHANGE  5.00")
     assert record.status == STATUS_INCOMPLETE
     assert record.value("total") is None
     assert "total" in record.reason
     assert record.value("date") == "2019-02-01"
+
+
+@pytest.mark.parametrize(
+    "text, total, why",
+    [
+        # the total's label misread: the paid amount less the change is printed above the payment
+        ("BEST CAFE\nDate: 01/02/2019\nLATTE  4.50\nSCONE  2.00\nTOT\"I  6.50\nCASH  10.00\nCHANGE  3.50", 6.50, "cash - total = change"),
+        # "Rounding RM 22.90" is the rounded total, not a 22.90 adjustment: 22.91 - 0.01 is what was paid
+        (
+            "99 SPEED MART S/B\n13-05-18\nKNORR STOCK  RM16.85\nHYGIENIC  RM6.06\nTotal Sales (Inclusive GST) RM 22.91\n"
+            "Rounding Adjustment RM -,01\nRounding RM 22.90\nCASH RM 50.00\nCHANGE RM 27.10",
+            22.90,
+            "total + rounding adjustment",
+        ),
+        # a labelled total nothing proves loses to the amount paid with no change given
+        ("KING'S CONFECTIONERY S/B\n11/03/18\nKAYA PUFF 4 1.60  6.40\nSLICE CAKE  18.75\nQty 2  25.15\nCash  25.15\nChange  0.00\n"
+         "(Total Included GST 6%: 1.42)", 25.15, "cash - total = change"),
+    ],
+)
+def test_the_receipts_own_arithmetic_chooses_the_total(text, total, why):
+    record = read(text)
+    assert record.value("total") == total
+    assert why in record.field("total").reason
+
+
+def test_a_misread_total_is_not_taken_from_arithmetic_that_does_not_add_up():
+    record = read("BEST CAFE\nDate: 01/02/2019\nLATTE  4.50\nTOTAL  4.50\nCASH  10.00\nCHANGE  5.00")
+    assert record.value("total") == 4.50  # the labelled total stands: 10.00 - 5.00 is printed nowhere
 
 
 def test_dates_in_addresses_lose_to_the_printed_date():

@@ -62,6 +62,24 @@ def _normalise_line(crop: np.ndarray, width: int) -> tuple[np.ndarray, int]:
     return padded, resized_w
 
 
+class _SharedDetection:
+    """One backend's detector and orientation classifier with another's recogniser (`PipelineEngine.with_recogniser`)."""
+
+    def __init__(self, detection: ModelBackend, recognition: ModelBackend) -> None:
+        self.detection = detection
+        self.recognition = recognition
+        self.charset = recognition.charset
+
+    def detect(self, image: np.ndarray) -> np.ndarray:
+        return self.detection.detect(image)
+
+    def upside_down(self, crops: Sequence[np.ndarray]) -> list[bool]:
+        return self.detection.upside_down(crops)
+
+    def run_recogniser(self, batch: np.ndarray) -> np.ndarray:
+        return self.recognition.run_recogniser(batch)
+
+
 class PipelineEngine:
     """An `OcrEngine` over a `ModelBackend`."""
 
@@ -69,6 +87,10 @@ class PipelineEngine:
         self.name = name
         self.backend = backend
         self.max_side = max_side
+
+    def with_recogniser(self, other: "PipelineEngine") -> "PipelineEngine":
+        """This engine's detection and orientation, `other`'s recogniser: no model is loaded twice."""
+        return PipelineEngine(f"{self.name}+{other.name}", _SharedDetection(self.backend, other.backend), self.max_side)
 
     def read(self, image: np.ndarray, alphabet: str | None = None) -> list[TextLine]:
         image = as_bgr(image)

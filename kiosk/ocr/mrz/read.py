@@ -496,14 +496,10 @@ def read_once(line: TextLine) -> TextLine | None:
 
 @lru_cache(maxsize=1)
 def default_rereader() -> OcrEngine | None:
-    """PP-OCRv6's recogniser (`engines.create_rereader`), or None when it is not installed (reading goes without)."""
-    from kiosk.ocr.engine.engines import create_rereader
+    """PP-OCRv6's recogniser (`engines.shared_rereader`), or None when it is not installed (reading goes without)."""
+    from kiosk.ocr.engine.engines import shared_rereader
 
-    try:
-        return create_rereader()
-    except (EngineError, OSError) as exc:
-        log.warning("second MRZ recogniser unavailable (%s): run scripts/setup.sh", exc)
-        return None
+    return shared_rereader()
 
 
 READ_BUDGET = 1.0

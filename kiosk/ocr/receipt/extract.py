@@ -39,12 +39,13 @@ STATUS_OK = Status.OK
 STATUS_INCOMPLETE = Status.INCOMPLETE
 STATUS_NO_RECEIPT = Status.NO_RECEIPT
 
-CENT = 0.011
+CENT = 0.005
 """How near two amounts must be to raise a field's confidence; contradictions use the wider `rules.TOLERANCE`."""
 
 # --- row labels -----------------------------------------------------------------
 
-_TOTAL = r"T[O0Q][T1I][A4][L1I!|]"
+_TOTAL = r"(?:T[O0Q][T1I][A4S]|[LI1][O0Q]T[A4])[L1I!|]"
+"""TOTAL as the recogniser reads it: TOTA1, T0TAL, TOTSL, lotal."""
 _TAXWORD = r"GST|VAT|SST|TAX|PPN|IVA|TVA|HST|PST|MWST|BTW|MOMS|CUKAI"
 _PATTERNS = {
     "phone": re.compile(r"(?:^|[^A-Z])(TEL|FAX|PHONE|MOBILE|H/P|HP|WHATSAPP|CONTACT)(?:[^A-Z]|$)"),
@@ -63,9 +64,11 @@ _PATTERNS = {
         r"|" + _TOTAL + r"\s*(?:GST|VAT|SST|TAX)"
     ),
     "not_tax": re.compile(r"INVOICE|INVO|SUMMARY|SUMMAY|CODE|REG|\bID\b|\bNO\b|NUMBER|\bTIN\b|EXEMPT|FREE"),
-    "total": re.compile(_TOTAL + r"|JUMLAH|AMOUNTDUE|AMTDUE|BALANCEDUE|PAYABLE|GRANDT|MONTANT|SUMME|BETRAG|TOTALE"),
+    "total": re.compile(_TOTAL + r"|JUMLAH|AMOUNTDUE|AMTDUE|BALANCEDUE|^DUE|PAYABLE|GRANDT|MONTANT|SUMME|BETRAG|TOTALE"),
     "total_tax": re.compile(_TOTAL + r"(" + _TAXWORD + r")"),
     "tax_included": re.compile(r"IN[CA]L[UV]DE[SD]"),
+    "includes_tax": re.compile(r"IN[CA]L[UV]DE[SD]?(?:" + _TAXWORD + ")"),
+    "total_incl": re.compile(_TOTAL + r"(?:" + _TAXWORD + r")IN[CA]L(?!UDE)"),
     "excluded": re.compile(r"EXC|EXOL|EXL|BEFORE|NETOF|WITHOUT|W/O|HT\b"),
     "final": re.compile(r"GRAND|NETT|NET" + _TOTAL + r"|PAYABLE|DUE|ROUND|AFTER|FACTURE|TTC"),
     "inclusive": re.compile(r"INC|WITH"),
@@ -118,7 +121,9 @@ def classify_label(label: str) -> tuple[str, float]:
             return "other", 0.0
         return "tax", 1.0
     if has_total:
-        if p["total_tax"].search(compact) or (has_tax and p["tax_included"].search(compact)):
+        if p["total_incl"].search(compact):
+            return "total", TOTAL_STRENGTH["inclusive"]  # "TOTAL (GST INCL)"
+        if p["total_tax"].search(compact) or (has_tax and p["tax_included"].search(compact)) or p["includes_tax"].search(compact):
             return "tax", 0.95
         if p["excluded"].search(compact):
             return "net", 0.9
@@ -136,6 +141,8 @@ def classify_label(label: str) -> tuple[str, float]:
 
 _DATE_WORD_RE = re.compile(r"DATE|TARIKH|FECHA|DATUM|\bDT\b|\bDD\b|BIZDATE|ISSUED")
 _TIME_RE = re.compile(r"\d{1,2}:\d{2}")
+_NOT_PURCHASE_DATE_RE = re.compile(r"EXP|VALID|BEST\s?BEFORE|USE\s?BY|DUE\s?DATE|BIRTH|\bDOB\b|MEMBER\s?SINCE")
+"""Dates on a receipt that are not when it was bought: a card's expiry, a voucher's validity, a birthday."""
 _ADDRESS_RE = re.compile(
     r"JALAN|JLN|\bLOT\b|\bNO\.?\s?\d|TAMAN|\bTMN\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|\bAVE\b|FLOOR|LEVEL|BLOCK|BLK|"
     r"KAWASAN|BANDAR|SEKSYEN|LORONG|PERSIARAN|SUITE|UNIT|BUILDING|PLAZA|\b\d{5}\b|\b\d{4}\s(?:[A-Z]{2,})"
@@ -260,8 +267,16 @@ class Adjustments(NamedTuple):
     """Whether a discount row with an amount is printed."""
 
 
+ROUNDING_LIMIT = 1.0
+"""A rounding adjustment is less than this; a larger amount on a "Rounding" row is the rounded total."""
+
+
 def _adjustments(lines: list[_Line]) -> Adjustments:
-    roundings = [line.last().value for line in lines if line.kind == "rounding" and line.last() is not None and not line.summary]
+    roundings = [
+        line.last().value
+        for line in lines
+        if line.kind == "rounding" and line.last() is not None and not line.summary and abs(line.last().value) < ROUNDING_LIMIT
+    ]
     rounding = roundings[-1] if roundings else 0.0
     has_discount = any(line.kind == "discount" and line.amounts and line.last().value != 0 for line in lines)
     return Adjustments(rounding, has_discount)
@@ -274,6 +289,64 @@ def adjustments(lines: Sequence[Row | str]) -> Adjustments:
     record's `lines`, so a discount or rounding row counts as it did here.
     """
     return _adjustments(_analyse(_as_rows(lines)))
+
+
+_PRINTED_TOTAL_KINDS = ("total", "net", "subtotal", "none", "other", "qty", "rounding")
+"""Rows whose amount may be the total under a misread label ("TOT\"I", "Rounding RM 22.90", "Due")."""
+ROUNDED = "total + rounding adjustment"
+UNPROVEN_TOTAL = 0.25
+"""How much a labelled total loses when the receipt's arithmetic points at another printed amount."""
+
+
+def _derived_totals(
+    totals: list[_Candidate], pre_tax: list[float], taxes: list[_Candidate], cash: list[float], change: list[float], rounding: float
+) -> dict[float, list[str]]:
+    """Totals the receipt's own arithmetic gives (paid - change, subtotal + tax, total + rounding), each with why."""
+    derived: dict[float, list[str]] = {}
+
+    def add(value: float, reason: str) -> None:
+        if value > 0 and reason not in derived.setdefault(round(value, 2), []):
+            derived[round(value, 2)].append(reason)
+
+    for paid in cash:
+        for given in change:
+            if paid >= given:
+                add(paid - given, "cash - total = change")
+    if rounding:
+        for candidate in totals:
+            add(candidate.value + rounding, ROUNDED)
+    for net in pre_tax:
+        for tax in taxes:
+            if tax.value > 0:
+                add(net + tax.value, "subtotal + tax = total")
+                if rounding:
+                    add(net + tax.value + rounding, "subtotal + tax = total")
+    return derived
+
+
+def _arithmetic_candidates(lines: list[_Line], derived: dict[float, list[str]], totals: list[_Candidate]) -> list[_Candidate]:
+    """A total for each derived amount printed on the receipt that no labelled total already holds.
+
+    The row is the last one printing it before the payment rows: "TOT\"I RM 73.00"
+    above "CASH RM 73.00" when the label was misread.
+    """
+    first_payment = next((line.index for line in lines if line.kind in ("payment", "change")), len(lines))
+    out: list[_Candidate] = []
+    for value, reasons in derived.items():
+        if any(_near(c.value, value) for c in totals):
+            continue
+        printed = [
+            line
+            for line in lines
+            if line.kind in _PRINTED_TOTAL_KINDS and not line.summary and any(_near(abs(a.value), value) for a in line.amounts)
+        ]
+        if not printed:
+            continue
+        before = [line for line in printed if line.index < first_payment]
+        line = (before or printed)[-1]
+        score = 0.65 + 0.1 * len(reasons)
+        out.append(_Candidate(value, line, score, line.confidence * 0.85, list(reasons)))
+    return out
 
 
 def _money(lines: list[_Line]) -> _Money:
@@ -312,6 +385,15 @@ def _money(lines: list[_Line]) -> _Money:
         if summary_net is not None and summary_tax is not None and _near(summary_net + summary_tax, value, 0.05):
             candidate.score += 0.03
             candidate.checks.append("tax summary adds up")
+
+    derived = _derived_totals(totals, pre_tax, taxes, cash, change, rounding)
+    alternatives = _arithmetic_candidates(lines, derived, totals)
+    if alternatives:
+        rounded = [c.value for c in alternatives if ROUNDED in c.checks and len(c.checks) > 1]
+        for candidate in totals:
+            if not candidate.checks or any(_near(candidate.value + rounding, value) for value in rounded):
+                candidate.score -= UNPROVEN_TOTAL  # nothing proves it, or its rounded amount is printed and paid
+        totals = totals + alternatives
 
     total: _Candidate | None = None
     competing = False
@@ -420,6 +502,8 @@ def _date_field(lines: list[_Line], order: str, today: date | None) -> Field | N
             bonus += 0.1
         if _ADDRESS_RE.search(upper) and not bonus:
             bonus -= 0.3
+        if _NOT_PURCHASE_DATE_RE.search(upper):
+            bonus -= 0.5
         for match in matches:
             scored.append((match.strength + bonus, match.iso, match.strength * line.confidence))
     if not scored:

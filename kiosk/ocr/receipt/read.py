@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from kiosk.config import ReceiptSettings
+from kiosk.ocr.engine.engines import receipt_engine
 from kiosk.ocr.engine.pipeline import as_bgr
 from kiosk.ocr.receipt.extract import extract_receipt
 from kiosk.ocr.receipt.lines import build_rows
@@ -68,7 +69,7 @@ class ReceiptReader:
     """Reads receipts with one OCR engine and the site's receipt settings."""
 
     def __init__(self, engine: OcrEngine, settings: ReceiptSettings | None = None, today: date | None = None) -> None:
-        self.engine = engine
+        self.engine = receipt_engine(engine)
         self.settings = settings or ReceiptSettings()
         self.today = today
 

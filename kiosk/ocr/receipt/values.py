@@ -232,7 +232,10 @@ def parse_amount(value: str | float | int | None) -> float | None:
 
 MAX_AMOUNT = 1_000_000.0
 
-_NUMBER_RE = re.compile(r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|(?<=[ .])\.\d{2})(?![.,]?\d)(?!\s?%)")
+_NUMBER_RE = re.compile(
+    r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|\d{1,6}\. \d{2}(?=\s|$)|(?<=[ .-])\.\d{2}|(?<=-),\d{2})(?![.,]?\d)(?!\s?%)"
+)
+"""`48. 95` counts: the recogniser sometimes puts a space after a decimal point."""
 _CUR = r"RM|MYR|USD|US\$|S\$|SGD|AUD|NZD|PHP|₱|PGK|EUR|€|GBP|£|IDR|RP|THB|฿|DH|MAD|\$|K"
 _CUR_BEFORE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>" + _CUR + r")\s?:?\s?(?:-\s?)?$")
 _CUR_AFTER_RE = re.compile(r"^\s?(?P<cur>RM|MYR|USD|SGD|PHP|PGK|EUR|€|GBP|£|DH|MAD)(?![A-Z])")
@@ -260,8 +263,8 @@ def find_amounts(text: str) -> list[Amount]:
     upper = text.upper()
     found: list[Amount] = []
     for match in _NUMBER_RE.finditer(upper):
-        raw = match.group("num")
-        value = parse_amount("0" + raw if raw.startswith(".") else raw)
+        raw = match.group("num").replace(". ", ".")
+        value = parse_amount("0" + raw if raw[0] in ".," else raw)
         if value is None or value > MAX_AMOUNT:
             continue
         if match.group("sign"):
@@ -309,11 +312,16 @@ for _number, _names in enumerate(
 _MON = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?(?![A-Z])"
 _SEP = r"\s?[./-]\s?"
 _YEAR = r"(?P<y>(?:19|20)\d{2}|\d{2})"
-_YEAR_END = r"(?:(?=\d{1,2}:\d{2})|(?![\d]|[.,/-]\d))"
-"""A year ends at a non-digit, or runs into a time printed without a space: 20/04/201819:15."""
+_YEAR_END = r"(?:(?=\d{1,2}:\d{2})|(?<=\d{4})(?=\d{4,6}(?!\d))|(?![\d]|[.,/-]\d))"
+"""A year ends at a non-digit, or runs into a time printed without a space: 20/04/201819:15, or
+without its colons after a four-digit year: 17/01/2018 42153."""
+_DAY_END = r"(?:(?=\d{1,2}:\d{2})|(?!\d))"
+"""A day ends at a non-digit, or runs into a time: 2016/05/0114:11:20."""
+_LOOSE_MON = r"(?P<loose>[A-Z][A-Z0-9]{2})"
+"""A three-letter month one letter off (`JA0`, `0CT` once its 0 is read as O), between separators."""
 DATE_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     # 2018-12-25, 2018.12.25, 2018/12/25
-    ("ymd", re.compile(r"(?<![\d.])(?P<y>20\d{2})\s?(?P<s>[./-])\s?(?P<a>\d{1,2})\s?(?P=s)\s?(?P<b>\d{1,2})(?![\d])"), 1.0),
+    ("ymd", re.compile(r"(?<![\d.])(?P<y>20\d{2})\s?(?P<s>[./-])\s?(?P<a>\d{1,2})\s?(?P=s)\s?(?P<b>\d{1,2})" + _DAY_END), 1.0),
     # 25/12/2018, 14-03-18, 25.12.2018
     ("num", re.compile(r"(?<![\d.,])(?P<a>\d{1,2})\s?(?P<s>[./-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>20\d{2}|\d{2})" + _YEAR_END), 0.95),
     # 22 MAR 2018, 14/MAY/2017, 22-Mar-18, 22MAR18
@@ -322,7 +330,19 @@ DATE_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("mdy", re.compile(r"(?<![A-Z])" + _MON + r"[\s./-]{0,3}(?P<d>\d{1,2})(?:ST|ND|RD|TH)?[\s,./-]{1,3}" + _YEAR + _YEAR_END), 1.0),
     # 2018-MAR-22, 2018 DEC 25
     ("ymon", re.compile(r"(?<!\d)(?P<y>20\d{2})[\s./-]{0,3}" + _MON + r"[\s./-]{0,3}(?P<d>\d{1,2})(?!\d)"), 1.0),
+    # 02/JA0/2017: a misread month between separators, with a four-digit year
+    ("loose", re.compile(r"(?<!\d)(?P<d>\d{1,2})\s?(?P<s>[/-])\s?" + _LOOSE_MON + r"\s?(?P=s)\s?(?P<y>20\d{2})" + _YEAR_END), 0.8),
 )
+_MONTH_ABBREVIATIONS = {name: number for name, number in MONTHS.items() if len(name) == 3}
+
+
+def _loose_month(token: str) -> int | None:
+    """The month a three-character token is one character away from, when only one is."""
+    token = token.replace("0", "O")
+    if token in _MONTH_ABBREVIATIONS:
+        return _MONTH_ABBREVIATIONS[token]
+    near = {number for name, number in _MONTH_ABBREVIATIONS.items() if sum(a != b for a, b in zip(name, token)) == 1}
+    return near.pop() if len(near) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -387,7 +407,7 @@ def find_dates(text: str | None, order: str = "DMY", today: date | None = None) 
     if order not in DATE_ORDERS:
         raise ValueError(f"date order must be one of {', '.join(DATE_ORDERS)}, not {order!r}")
     today = today or date.today()
-    upper = text.upper()
+    upper = re.sub(r"(?<![0-9])0(?=[A-Z]{2})", "O", text.upper())  # 0CT: a month's O read as a zero
     found: list[DateMatch] = []
     for kind, pattern, base in DATE_PATTERNS:
         for match in _overlapping(pattern, upper):
@@ -411,6 +431,9 @@ def find_dates(text: str | None, order: str = "DMY", today: date | None = None) 
                     if pair:
                         value, factor = pair
                         strength = base * factor * (1.0 if len(y) == 4 else 0.9)
+            elif kind == "loose":
+                month = _loose_month(groups["loose"])
+                value = None if month is None else _make(int(groups["y"]), month, int(groups["d"]), today)
             else:
                 year = _year(groups["y"])
                 value = _make(year, MONTHS[groups["mon"]], int(groups["d"]), today)
