@@ -273,6 +273,33 @@ def test_vendor_is_not_the_invoice_title_website_phone_or_cashier():
     assert record.value("vendor") == "BEST MART TRADING"
 
 
+@pytest.mark.parametrize(
+    "header, vendor",
+    [
+        # a name written on the slip by hand above the printed one
+        ("ahmad bin ali\nSOON HUAT MACHINERY ENTERPRISE\n(JM0352019-K)\nNO.53 JALAN PUTRA 1,", "SOON HUAT MACHINERY ENTERPRISE"),
+        # a stamp printed large over the header, and a slogan
+        ("POSTED\nGoods sold are not refundable.\nMAJU JAYA BOOKSTORES\nLOT F21, CITTA MALL", "MAJU JAYA BOOKSTORES"),
+        # a registration number and branch code glued to the name
+        ("KING'S CONFECTIONERY S/B 273500-U (KSB)\nNO.41 JALAN SERI BINTANG 2", "KING'S CONFECTIONERY S/B"),
+        # the name goes on after "&" and inside an open bracket
+        ("HOME MASTER HARDWARE &\nELECTRICAL\nNO.113G JALAN SETIA", "HOME MASTER HARDWARE & ELECTRICAL"),
+        ("AIK HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SDN BHD\n822737-X\nNO. 17-G, JALAN SETIA INDAH", "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"),
+        # a legal form outweighs words that elsewhere mean "not the name" (CASH, TAMAN)
+        ("Segi Cash & Carry Sdn. Bhd.\nPt17920 Sek U9, Shah Alam\nGST Reg No : 001951645696", "Segi Cash & Carry Sdn. Bhd."),
+        ("BOOK TA.K (TAMAN DAYA) SDN BHD\n789417-W\nNO.5 JALAN SAGU 18", "BOOK TA.K (TAMAN DAYA) SDN BHD"),
+        # labels the recogniser ran together, a state's title and an outlet in brackets are not the name
+        ("3180201\nLIM SENG THO HARDWARE TRADING\nCompany RegNo.(002231061-T)\nSELANGOR DARUL EHSAN", "LIM SENG THO HARDWARE TRADING"),
+        ("TONYMOLY VIVA CITY\n(TONYMOLY SHOP(95874))\nJALAN WAN ALWI", "TONYMOLY VIVA CITY"),
+        # a capital I inside a small-letter word is an l
+        ("Geoventure\nTaste Of The WorId Sdn Bhd\n965857-A", "Taste Of The World Sdn Bhd"),
+    ],
+)
+def test_the_vendor_is_the_line_that_names_the_business(header, vendor):
+    record = read(header + "\nDate: 02/03/2018\nTEA  12.00\nTOTAL 12.00")
+    assert record.value("vendor") == vendor
+
+
 def test_vendor_continues_on_the_next_line_and_drops_its_registration_number():
     record = read("3-1708032\nPOPULAR BOOK\nCO. (M) SDN BHD\n(C).NO.113825-W)\nKSL CITY\nDate 06/02/18\nTotal RM 14.65")
     assert record.value("vendor") == "POPULAR BOOK CO. (M) SDN BHD"

@@ -528,7 +528,10 @@ def _date_field(lines: list[_Line], order: str, today: date | None) -> Field | N
 
 # --- vendor -------------------------------------------------------------------------------
 
-_REG_NUMBER_RE = re.compile(r"\(\s*[A-Z0-9.:\s]*\d{4,}[A-Z0-9.\-\s]*\)|\b(?:CO\.?\s?REG|ROC|BRN|SSM)\b.*$", re.I)
+_REG_NUMBER_RE = re.compile(
+    r"\(\s*[A-Z0-9.:\s]*\d{4,}[A-Z0-9.\-\s]*\)|\b(?:CO\.?\s?REG|ROC|BRN|SSM)\b.*$|(?<=\s)[A-Z]{0,2}\d{5,8}\s?-\s?[A-Z]\b.*$", re.I
+)
+"""A registration number glued to the name, and what follows it: "KING'S CONFECTIONERY S/B 273500-U (KSB)"."""
 _COMPANY_RE = re.compile(
     r"SDN|BHD|BND\b|S/B|PTE|LTD|LIMITED|\bINC\b|\bLLC\b|CORP|\bCO\b\.?|COMPANY|ENTERPRISE|TRADING|RESTAURANT|RESTORAN|"
     r"CAFE|KAFE|MART|STORE|SHOP|KEDAI|PHARMACY|FARMASI|BAKER|HARDWARE|STATIONERY|SUPERMARKET|MINIMARKET|HOTEL|PIZZA|"
@@ -539,11 +542,35 @@ _COMPANY_RE = re.compile(
 _LEGAL_RE = re.compile(r"SDN|BHD|BND\b|S/B|PTE|LTD|LIMITED|\bINC\b|\bLLC\b|CORP|\bCO\b\.?|COMPANY|GMBH|\bS\.?A\b|\bPLC\b", re.I)
 _SUFFIX_ONLY_RE = re.compile(r"^[\s(]*(CO\.?|COMPANY)?\s*(\(\s*M\s*\))?\s*(SDN\.?\s*BHD\.?|BHD\.?|S/B|PTE\.?\s*LTD\.?|LTD\.?|LIMITED|INC\.?)\s*[).]*$", re.I)
 _NOT_VENDOR_RE = re.compile(
-    r"INVOICE|RECEIPT|RECIEPT|\bBILL\b|CASH|CASHIER|\bTEL\b|\bFAX\b|PHONE|GST|\bVAT\b|\bTAX\b|\bREG\b|\bNO\s?[.:]|DATE|TIME|"
+    r"INVOICE|RECEIPT|RECIEPT|\bBILL\b|CASH|CASHIER|\bTEL\b|\bFAX\b|PHONE|GST|\bVAT\b|\bTAX\b|\bREG\b|\bNO\s?[.:]|\bDATE\b|\bTIME\b|"
     r"WWW|HTTP|\.COM|@|WELCOME|THANK|FORMERLY|LICENSEE|OWNED|HOURS|TABLE|MEMBER|ORDER|SERVER|SLIP|TRANS|COPY|"
-    r"OPERATOR|COUNTER|POS\b|TERMINAL|STAFF|CUSTOMER|DUPLICATE|REPRINT|ADDRESS|EMAIL|E-MAIL|OPEN|CLOSED",
+    r"OPERATOR|COUNTER|POS\b|TERMINAL|STAFF|CUSTOMER|DUPLICATE|REPRINT|ADDRESS|EMAIL|E-MAIL|OPEN|CLOSED|"
+    r"GOODS\s?SOLD|REFUND|RETURNABLE|EXCHANGE|^\W*(?:POSTED|PAID|APPROVED|VOID|CANCELL?ED|ENTERED|CHECKED)\W*$|"
+    r"DARUL\s?(?:EHSAN|TAKZIM|AMAN|NAIM|KHUSUS|RIDZUAN|MAKMUR|HANA|SALAM)|WILAYAH\s?PERSEKUTUAN",
     re.I,
 )
+"""Header lines that are not the vendor: titles, contacts, slogans, stamps, state names."""
+_NOT_VENDOR_COMPACT_RE = re.compile(r"REGNO|COMPANYNO|CONO[.:]|GSTID|TAXID|VATNO|BUSINESSNO")
+"""The same, for labels the recogniser ran together ("Company RegNo.")."""
+
+
+_CONTINUES_RE = re.compile(r"(?:&|\bAND|\([^)]*)\s*$", re.I)
+"""A name that goes on on the next line: "HOME MASTER HARDWARE &", "AIK HUAT HARDWARE ENTERPRISE (SETIA"."""
+
+
+_LEGAL_FORM_RE = re.compile(r"\b(?:SDN|BHD|S/B|PTE|LTD|LIMITED|INC|LLC|CORP|GMBH|PLC)\b", re.I)
+"""A legal form that makes a line a company's name whatever else it says ("SEGI CASH & CARRY SDN BHD")."""
+_COMPANY_FIRST_RE = re.compile(r"^(?:ENTERPRISE|TRADING|HARDWARE|MARKETING|DISTRIBUTOR|INDUSTRIES|HOLDINGS|RESOURCES|SERVICES)\b", re.I)
+"""The company form starting a line: the second line of a name."""
+
+
+def _not_vendor(text: str) -> bool:
+    """Whether a header line is something other than the vendor's name: a title, contact, slogan, stamp or address."""
+    if _NOT_VENDOR_COMPACT_RE.search(re.sub(r"\s", "", text.upper())):
+        return True
+    if _LEGAL_FORM_RE.search(text):
+        return False
+    return bool(_NOT_VENDOR_RE.search(text) or _ADDRESS_RE.search(text.upper()))
 
 
 def _clean_vendor(text: str) -> str:
@@ -551,6 +578,7 @@ def _clean_vendor(text: str) -> str:
     # OCR digits inside words are letters: "C0." -> "CO.", "Dakga1bi" -> "Dakgalbi", "D.1.Y." -> "D.I.Y.".
     text = re.sub(r"(?<=[A-Za-z])0|0(?=[A-Za-z]{2})", "O", text)
     text = re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)
+    text = re.sub(r"(?<=[a-z])I(?=[a-z])", "l", text)  # "WorId": a capital I inside a small-letter word is an l
     text = re.sub(r"(?<=[A-Z]\.)1(?=\.)|(?<=[A-Z])1(?=[A-Z])", "I", text)
     return re.sub(r"\s+", " ", text).strip(" -,:;*#")
 
@@ -570,7 +598,15 @@ def _vendor_field(lines: list[_Line], rows: Sequence[Row]) -> Field | None:
         letters = re.sub(r"[^A-Za-z]", "", text)
         if len(letters) < 3 or len(letters) < 0.5 * len(text.replace(" ", "")):
             continue
-        if _NOT_VENDOR_RE.search(text) or _ADDRESS_RE.search(text.upper()):
+        if _not_vendor(text):
+            continue
+        if _CONTINUES_RE.search(text) and position + 1 < len(lines):
+            following = _clean_vendor(lines[position + 1].text)
+            if following and not (_not_vendor(following) or lines[position + 1].amounts):
+                text = f"{text} {following}"
+        if candidates and candidates[-1][1] == position - 1 and _COMPANY_FIRST_RE.match(text) and not _LEGAL_RE.search(candidates[-1][2]):
+            score, index, previous, conf = candidates[-1]  # "AIK HUAT HARDWARE" over "ENTERPRISE (SETIA ALAM) SDN BHD"
+            candidates[-1] = (score + 0.6, position, f"{previous} {text}", min(conf, line.confidence))
             continue
         if _SUFFIX_ONLY_RE.match(text):
             if candidates and candidates[-1][1] == position - 1:
@@ -578,6 +614,10 @@ def _vendor_field(lines: list[_Line], rows: Sequence[Row]) -> Field | None:
                 candidates[-1] = (score + 0.4, position, f"{previous} {text}", min(conf, line.confidence))
             continue
         score = 1.0 - 0.1 * rank
+        if not re.search(r"[A-Z]", text):
+            score -= 0.5  # a name written by hand or a slogan in small letters; printed names are capitalised
+        if text.startswith("(") and text.rstrip(" .").endswith(")"):
+            score -= 0.3  # a branch or outlet in brackets under the name
         if _LEGAL_RE.search(text):
             score += 0.6
         elif _COMPANY_RE.search(text):
