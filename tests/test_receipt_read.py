@@ -86,6 +86,23 @@ def test_a_euro_receipt_with_decimal_commas(engine):
     assert record.value("currency") == "EUR"
 
 
+@pytest.mark.parametrize(
+    "data, iso_date, currency",
+    [
+        (ReceiptData(layout="summary", cash=50.0, tax_label="GST", vendor="MAJU HARDWARE ENTERPRISE", date="07-02-18"), "2018-02-07", "MYR"),
+        (ReceiptData(layout="summary", tax_label="VAT", tax_rate=0.2, currency="GBP", vendor="CORNER SHOP LTD", date="2019-11-03"), "2019-11-03", "GBP"),
+        (ReceiptData(layout="cafe", tax_label="SST", tax_rate=0.08, vendor="KEDAI MAKAN AH SENG", date="01/09/2023"), "2023-09-01", "MYR"),
+    ],
+    ids=["gst-summary-table", "vat-included", "sst-payable"],
+)
+def test_the_tax_is_read_in_each_layout_and_adds_up(engine, data, iso_date, currency):
+    photo, _ = receipt_photo(receipt_page(data), angle=-5, seed=4)
+    record = reader_for(engine).read(photo).record
+    assert_reads(record, data, iso_date)  # total and tax right, no contradiction
+    assert record.value("currency") == currency
+    assert "subtotal + tax = total" in record.field("tax").reason  # the tax is proven by the receipt's arithmetic
+
+
 def test_a_long_receipt_running_off_the_photo(engine):
     photo, corners = receipt_photo(receipt_page(LONG, width=560), angle=3, seed=6)
     photo = photo[int(corners[:, 1].min()) + 30 : int(corners[:, 1].max()) - 30]  # paper cut at top and bottom

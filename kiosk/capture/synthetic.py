@@ -125,7 +125,8 @@ class ReceiptData:
     )
     tax_rate: float = 0.06
     layout: str = "classic"
-    """classic (the default till slip), cafe (tax invoice, GST, cash and change) or minimal (no subtotal)."""
+    """classic (the default till slip), cafe (tax invoice, GST, cash and change), minimal (no subtotal) or
+    summary (prices include the tax; a tax summary table under the payment, as Malaysian GST invoices print it)."""
     phone: str = "07-234 5678"
     time: str = "14:32"
     total_label: str = "TOTAL"
@@ -136,15 +137,27 @@ class ReceiptData:
     """Print amounts as 12,50 (minimal layout)."""
 
     @property
+    def tax_included(self) -> bool:
+        """Whether the item prices already include the tax (the summary layout)."""
+        return self.layout == "summary"
+
+    @property
     def subtotal(self) -> float:
+        """The amount before tax."""
+        if self.tax_included:
+            return round(self.total - self.tax, 2)
         return round(sum(price for _, price in self.items), 2)
 
     @property
     def tax(self) -> float:
+        if self.tax_included:
+            return round(self.total * self.tax_rate / (1 + self.tax_rate), 2)
         return round(self.subtotal * self.tax_rate, 2)
 
     @property
     def total(self) -> float:
+        if self.tax_included:
+            return round(sum(price for _, price in self.items), 2)
         return round(self.subtotal + self.tax, 2)
 
 
@@ -189,7 +202,7 @@ def receipt_page(data: ReceiptData = ReceiptData(), width: int = 640) -> np.ndar
     return pil_to_bgr(page)
 
 
-RECEIPT_LAYOUTS = ("classic", "cafe", "minimal")
+RECEIPT_LAYOUTS = ("classic", "cafe", "minimal", "summary")
 
 
 def _money(data: ReceiptData, value: float) -> str:
@@ -231,6 +244,29 @@ def _receipt_rows(data: ReceiptData) -> list[tuple[str, str, str]]:
             (f"incl. {data.tax_label} {data.tax_rate * 100:.0f}%", _money(data, data.tax), "body"),
             ("", "", "body"),
             ("THANK YOU", "", "centre"),
+        ]
+        return rows
+    if data.layout == "summary":
+        rate = f"{data.tax_rate * 100:.0f}%"
+        rows = [
+            (data.vendor, "", "big"),
+            (data.address, "", "centre"),
+            (f"{data.tax_label} ID: 000123456789", "", "centre"),
+            ("TAX INVOICE", "", "centre"),
+            (f"{data.date} {data.time}  INV 18301/102", "", "body"),
+        ]
+        rows += [(name, f"{_money(data, price)} SR", "body") for name, price in data.items]
+        rows += [
+            (f"Total Qty: {len(data.items)}", "", "body"),
+            (f"Total Sales (Incl. {data.tax_label})", f"{data.currency} {_money(data, data.total)}".strip(), "body"),
+        ]
+        if data.cash is not None:
+            rows += [("CASH", _money(data, data.cash), "body"), ("CHANGE", _money(data, data.cash - data.total), "body")]
+        rows += [
+            (f"{data.tax_label} Summary  Amount  Tax", "", "body"),
+            (f"SR @ {rate}   {_money(data, data.subtotal)}", _money(data, data.tax), "body"),
+            ("", "", "body"),
+            ("Goods sold are not returnable", "", "centre"),
         ]
         return rows
     raise ValueError(f"unknown receipt layout {data.layout!r}; choose from {', '.join(RECEIPT_LAYOUTS)}")
