@@ -1,5 +1,7 @@
 """Both OCR backends read generated documents the same way, through one interface."""
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -95,3 +97,18 @@ def test_bad_arrays_are_refused_clearly(engine):
 def test_unknown_engine_is_a_clear_error():
     with pytest.raises(EngineError, match="unknown OCR engine"):
         create_engine("tesseract")
+
+
+def test_a_tall_page_is_detected_in_strips_and_every_line_read_once(engine):
+    from kiosk.capture.synthetic import ReceiptData
+    from kiosk.ocr.engine.pipeline import DET_OVERLAP, DET_STRIP
+    from kiosk.ocr.receipt.lines import build_rows
+
+    data = ReceiptData(items=tuple((f"ITEM NUMBER {i}", 1.25 * i) for i in range(1, 51)))
+    page = receipt_page(data, width=560)
+    assert page.shape[0] > 2 * DET_STRIP + DET_OVERLAP  # three strips or more, rows crossing their edges
+    texts = [re.sub(r"\s", "", row.text).upper() for row in build_rows(engine.read(page))]
+    for i in range(1, 51):
+        found = [t for t in texts if t == f"ITEMNUMBER{i}{1.25 * i:.2f}"]
+        assert len(found) == 1, (i, [t for t in texts if t.startswith(f"ITEMNUMBER{i}")])
+    assert sum(t.startswith("TOTAL") for t in texts) == 1

@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 
 from kiosk.errors import EngineError
+from kiosk.ocr.engine.memory import keep_large_blocks_apart
 from kiosk.ocr.engine.pipeline import PipelineEngine
 from kiosk.ocr.engine.types import OcrEngine
 
@@ -22,6 +23,7 @@ def available_engines() -> list[str]:
 
 def create_engine(name: str = "onnx", threads: int = 0, max_side: int = 2000) -> OcrEngine:
     """Load an engine's models (a second or two). Nothing here touches the network."""
+    keep_large_blocks_apart()
     if name == "onnx":
         from kiosk.ocr.engine.onnx_backend import OnnxBackend
 

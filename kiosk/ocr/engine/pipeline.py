@@ -7,7 +7,7 @@ decoding happen here once, so both backends return the same kind of answer.
 from __future__ import annotations
 
 import math
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import cv2
 import numpy as np
@@ -20,6 +20,12 @@ from kiosk.ocr.engine.types import Box, LineScores, TextLine
 REC_HEIGHT = 48
 REC_MIN_RATIO = 320 / 48
 REC_BATCH = 6
+DET_STRIP = 960
+DET_OVERLAP = 160
+"""A tall page (a receipt) is detected in strips DET_STRIP pixels high that overlap by DET_OVERLAP, more than
+a text line: the detector's memory grows with the pixels it sees at once (900 MB for an 800x2000 receipt)."""
+ORIENTATION_SAMPLE = 16
+"""How many lines (the longest) the orientation classifier looks at: a page's direction shows in a few long lines."""
 
 
 class ModelBackend(Protocol):
@@ -95,19 +101,33 @@ class PipelineEngine:
     def read(self, image: np.ndarray, alphabet: str | None = None) -> list[TextLine]:
         image = as_bgr(image)
         small, factor = scale_for_detection(image, self.max_side)
-        boxes = self.backend.detect(small)
+        boxes = self._detect(small)
         if boxes is None or len(boxes) == 0:
             return []
         boxes = [box / factor for box in sort_boxes(boxes)]
         crops = [crop_quad(image, box) for box in boxes]
         if self._page_upside_down(crops):
             crops = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-        lines = []
-        for box, probs in zip(boxes, self._line_probs(crops)):
-            line = self._line(probs, alphabet, tuple((float(x), float(y)) for x, y in box))
-            if line.text.strip():
-                lines.append(line)
-        return lines
+        read: list[TextLine | None] = [None] * len(crops)
+        for i, probs in self._each_line_probs(crops):
+            read[i] = self._line(probs, alphabet, tuple((float(x), float(y)) for x, y in boxes[i]))
+        return [line for line in read if line is not None and line.text.strip()]
+
+    def _detect(self, image: np.ndarray) -> np.ndarray:
+        """Text boxes of `image`; a tall one strip by strip, each box kept from the strip holding it whole."""
+        height, width = image.shape[:2]
+        if height <= DET_STRIP + DET_OVERLAP or height < 1.5 * width:
+            return self.backend.detect(image)
+        tops = list(range(0, height - DET_STRIP, DET_STRIP - DET_OVERLAP)) + [height - DET_STRIP]  # every strip full height
+        cuts = [0.0] + [(tops[k + 1] + tops[k] + DET_STRIP) / 2 for k in range(len(tops) - 1)] + [float(height)]
+        found: list[np.ndarray] = []
+        for k, top in enumerate(tops):
+            boxes = self.backend.detect(image[top : top + DET_STRIP])
+            for box in boxes if boxes is not None else ():
+                box = np.asarray(box, np.float32) + np.array([0.0, top], np.float32)
+                if cuts[k] <= float(box[:, 1].mean()) < cuts[k + 1]:
+                    found.append(box)
+        return np.stack(found) if found else np.zeros((0, 4, 2), np.float32)
 
     def _page_upside_down(self, crops: list[np.ndarray]) -> bool:
         """Whether most lines are upside down: a document turns as a whole.
@@ -115,6 +135,9 @@ class PipelineEngine:
         Deciding per page rather than per line keeps the classifier from
         flipping the odd short line ("SST 6%") on an upright page.
         """
+        if len(crops) > ORIENTATION_SAMPLE:
+            widest = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1), reverse=True)
+            crops = [crops[i] for i in widest[:ORIENTATION_SAMPLE]]
         flips = self.backend.upside_down(crops)
         return sum(flips) * 2 > len(flips)
 
@@ -135,10 +158,21 @@ class PipelineEngine:
         return TextLine(text=text, confidence=line_confidence(chars), box=box, chars=chars)
 
     def _line_probs(self, crops: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """(T, C) probabilities per crop; batches of similar widths, padding trimmed off."""
+        """(T, C) probabilities per crop, in the crops' order."""
+        out: list[np.ndarray | None] = [None] * len(crops)
+        for i, probs in self._each_line_probs(crops):
+            out[i] = np.ascontiguousarray(probs)
+        return [p for p in out if p is not None]
+
+    def _each_line_probs(self, crops: Sequence[np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
+        """(crop index, (T, C) probabilities) batch by batch; batches of similar widths, padding trimmed off.
+
+        Decoding each batch before the next is recognised keeps one batch's
+        scores in memory, not a page's: with PP-OCRv6's 18,710 classes a
+        receipt's 50 lines would hold some 400 MB.
+        """
         ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
         order = np.argsort(ratios)
-        out: list[np.ndarray | None] = [None] * len(crops)
         for start in range(0, len(crops), REC_BATCH):
             members = order[start : start + REC_BATCH]
             width = math.ceil(REC_HEIGHT * max(REC_MIN_RATIO, max(ratios[i] for i in members)))
@@ -148,5 +182,4 @@ class PipelineEngine:
             steps = probs.shape[1]
             for row, (i, (_, used)) in enumerate(zip(members, normalised)):
                 keep = min(steps, math.ceil(steps * used / width) + 1)
-                out[i] = np.ascontiguousarray(probs[row, :keep])
-        return [p for p in out if p is not None]
+                yield int(i), probs[row, :keep]
