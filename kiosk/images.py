@@ -20,6 +20,9 @@ from kiosk.pdf import is_pdf, read_first_page
 SUPPORTED_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pdf")
 """Image files, and PDFs (their first page: see `kiosk.pdf`)."""
 MAX_PIXELS = 100_000_000
+DRAFT_PIXELS = 16_000_000
+"""JPEGs larger than this are decoded at half size (an A4 scan at 600 dpi, 35 megapixels, becomes 8.7): every reader
+shrinks further anyway, and the full decode held some 400 MB while reading a receipt."""
 MIN_SIDE = 8
 
 
@@ -62,6 +65,8 @@ def decode_image(data: bytes, name: str = "image") -> np.ndarray:
                 )
             if min(width, height) < MIN_SIDE:
                 raise ImageError(f"{name}: image too small ({width}x{height})")
+            if image.format == "JPEG" and width * height > DRAFT_PIXELS:
+                image.draft("RGB", (width // 2, height // 2))  # decoded at half size by the JPEG decoder itself
             image.load()
             image = ImageOps.exif_transpose(image)
     except ImageError:

@@ -30,3 +30,22 @@ def test_grey_and_transparent_images_become_bgr(tmp_path):
     clear = tmp_path / "clear.png"
     Image.new("RGBA", (30, 20), (0, 0, 255, 0)).save(clear)
     assert load_image(clear)[0, 0].tolist() == [255, 255, 255]
+
+
+def test_a_huge_jpeg_scan_is_decoded_at_half_size_and_stays_upright(tmp_path):
+    from kiosk.images import DRAFT_PIXELS
+
+    width, height = 6000, 3000  # 18 megapixels, stored landscape, shown portrait
+    assert width * height > DRAFT_PIXELS
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (255, 0, 0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "scan.jpg"
+    Image.fromarray(pixels).save(path, exif=exif, quality=80)
+    loaded = load_image(path)
+    assert loaded.shape == (width // 2, height // 2, 3)
+    assert loaded[: width // 4 - 20, :, 2].mean() > 200 and loaded[width // 4 + 20 :, :, 2].mean() < 50
+    small = tmp_path / "small.jpg"
+    Image.fromarray(pixels[:2000, :3000]).save(small, quality=80)
+    assert load_image(small).shape == (2000, 3000, 3)  # 6 megapixels: decoded whole

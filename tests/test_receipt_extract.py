@@ -247,6 +247,9 @@ def test_a_receipt_without_a_total_says_so_and_invents_none():
         # a labelled total nothing proves loses to the amount paid with no change given
         ("KING'S CONFECTIONERY S/B\n11/03/18\nKAYA PUFF 4 1.60  6.40\nSLICE CAKE  18.75\nQty 2  25.15\nCash  25.15\nChange  0.00\n"
          "(Total Included GST 6%: 1.42)", 25.15, "cash - total = change"),
+        # the total's amount misread ("52-00"): subtotal + tax and paid - change agree on what was paid
+        ("SHOP SDN BHD\nDATE: 24/05/2018\nSUB-TOTAL  49.06\nROUNDING  0.00\nTOTAL  52-00\nCASH  52.00\nCHANGE  0.00\nTAX TOTAL:  2.94",
+         52.00, "subtotal + tax = total"),
     ],
 )
 def test_the_receipts_own_arithmetic_chooses_the_total(text, total, why):

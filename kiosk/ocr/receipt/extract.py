@@ -65,7 +65,7 @@ _PATTERNS = {
     ),
     "not_tax": re.compile(r"INVOICE|INVO|SUMMARY|SUMMAY|CODE|REG|\bID\b|\bNO\b|NUMBER|\bTIN\b|EXEMPT|FREE"),
     "total": re.compile(_TOTAL + r"|JUMLAH|AMOUNTDUE|AMTDUE|BALANCEDUE|^DUE|PAYABLE|GRANDT|MONTANT|SUMME|BETRAG|TOTALE"),
-    "total_tax": re.compile(_TOTAL + r"(" + _TAXWORD + r")"),
+    "total_tax": re.compile(_TOTAL + r"(" + _TAXWORD + r")|^(?:" + _TAXWORD + r")" + _TOTAL),
     "tax_included": re.compile(r"IN[CA]L[UV]DE[SD]"),
     "includes_tax": re.compile(r"IN[CA]L[UV]DE[SD]?(?:" + _TAXWORD + ")"),
     "total_incl": re.compile(_TOTAL + r"(?:" + _TAXWORD + r")IN[CA]L(?!UDE)"),
@@ -335,10 +335,9 @@ def _arithmetic_candidates(lines: list[_Line], derived: dict[float, list[str]], 
     for value, reasons in derived.items():
         if any(_near(c.value, value) for c in totals):
             continue
+        kinds = _PRINTED_TOTAL_KINDS + (("payment",) if len(reasons) > 1 else ())  # paid, and proven twice over
         printed = [
-            line
-            for line in lines
-            if line.kind in _PRINTED_TOTAL_KINDS and not line.summary and any(_near(abs(a.value), value) for a in line.amounts)
+            line for line in lines if line.kind in kinds and not line.summary and any(_near(abs(a.value), value) for a in line.amounts)
         ]
         if not printed:
             continue

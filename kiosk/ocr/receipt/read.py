@@ -28,6 +28,10 @@ from kiosk.records import RECEIPT_FIELDS, ReceiptRecord
 
 __all__ = ["ReceiptRead", "ReceiptReader", "shrink_to_width"]
 
+STRAIGHTEN_FACTOR = 2
+"""Pictures are straightened at most this many times `read_width` across (a receipt on a larger page keeps
+its print legible after the crop), then shrunk to `read_width` for OCR."""
+
 
 def shrink_to_width(image: np.ndarray, width: int) -> np.ndarray:
     """`image` scaled down so its shorter side (across an upright receipt) is at most `width`; 0 keeps it.
@@ -77,6 +81,8 @@ class ReceiptReader:
         """Read one receipt image (BGR or grey uint8). Raises EngineError on an unusable array."""
         started = time.perf_counter()
         image = as_bgr(image)
+        if self.settings.read_width:
+            image = shrink_to_width(image, STRAIGHTEN_FACTOR * self.settings.read_width)  # a 35-megapixel scan is not warped whole
         straight = straighten(image)
         ocr_started = time.perf_counter()
         lines = self.engine.read(shrink_to_width(straight.image, self.settings.read_width))

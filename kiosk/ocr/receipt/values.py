@@ -312,9 +312,9 @@ for _number, _names in enumerate(
 _MON = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?(?![A-Z])"
 _SEP = r"\s?[./-]\s?"
 _YEAR = r"(?P<y>(?:19|20)\d{2}|\d{2})"
-_YEAR_END = r"(?:(?=\d{1,2}:\d{2})|(?<=\d{4})(?=\d{4,6}(?!\d))|(?![\d]|[.,/-]\d))"
+_YEAR_END = r"(?:(?=\d{1,2}:\d{2})|(?<=\d{4})(?=\d[\d:]{3,7}(?![\d:]))|(?![\d]|[.,/-]\d))"
 """A year ends at a non-digit, or runs into a time printed without a space: 20/04/201819:15, or
-without its colons after a four-digit year: 17/01/2018 42153."""
+with colons lost after a four-digit year: 17/01/201842153, 17/01/2018421:53."""
 _DAY_END = r"(?:(?=\d{1,2}:\d{2})|(?!\d))"
 """A day ends at a non-digit, or runs into a time: 2016/05/0114:11:20."""
 _LOOSE_MON = r"(?P<loose>[A-Z][A-Z0-9]{2})"
