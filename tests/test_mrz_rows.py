@@ -43,7 +43,7 @@ def test_reads_generated_rows_it_never_saw() -> None:
     rows = [mrz_row_data.render_row(rng) for _ in range(150)]
     lines = reader.recognise([crop for crop, _ in rows])
     exact = sum(line.text == text for line, (_, text) in zip(lines, rows))
-    # 72 % measured (the step-1800 model): the generator spoils some rows past reading (5 px capitals,
+    # 75 % measured (the fine-tuned model, 112 of 150): the generator spoils some rows past reading (5 px capitals,
     # blur, stamps), as the validation figures in the model card say.
     assert exact / len(rows) >= 0.65
     for line in lines:
@@ -110,6 +110,15 @@ def test_training_recipe_runs_and_exports_a_model_the_app_reads(tmp_path: Path) 
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "from step 4" in resumed.stdout
     assert json.loads((tmp_path / "work" / "report.json").read_text())["step"] == 6
+    # Fine-tuning starts from the exported model: its weights, batch norms recovered from the folded
+    # convolutions, must read the validation rows exactly as the model that was exported.
+    exported = json.loads((tmp_path / "work" / "report.json").read_text())
+    refined = subprocess.run([*command[:3], "2", *command[4:-4], "--out", str(tmp_path / "refined.onnx"),
+                             "--work", str(tmp_path / "refine"), "--init", str(out)],
+                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert refined.returncode == 0, refined.stderr[-2000:]
+    [start] = [line for line in refined.stdout.splitlines() if line.startswith(f"from {out}: ")]
+    assert json.loads(start.split(": ", 1)[1])["char_accuracy"] == pytest.approx(exported["char_accuracy"])
 
 
 def test_poor_frames_the_general_recogniser_cannot_read_alone_are_read_by_the_row_model() -> None:
@@ -122,7 +131,9 @@ def test_poor_frames_the_general_recogniser_cannot_read_alone_are_read_by_the_ro
     page = passport_page(data)
     reader = MrzReader(create_engine("onnx"))
     reads = [reader.read(degrade(page, seed)) for seed in range(5)]
-    assert [r.result.lines for r in reads if r.result.ok] == [data.mrz()] * 5
+    assert [r.result.lines for r in reads] == [data.mrz()] * 5
+    # A name letter the model was torn on is left to the operator (`invalid`, "check the name"), never guessed.
+    assert sum(r.result.ok for r in reads) >= 4
     assert all(r.path == "band" for r in reads), [r.path for r in reads]
 
 

@@ -139,6 +139,55 @@ def export(model: RowNet, path: Path, check_rows: list[tuple[np.ndarray, str]]) 
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def init_from_onnx(model: RowNet, path: Path, calibration: torch.Tensor) -> None:
+    """Start from an exported model's weights (e.g. the shipped `mrz_rows.onnx`), so a lost checkpoint costs nothing.
+
+    The export folds each batch norm into its convolution. Each fused
+    convolution is loaded without its bias, and its batch norm set to give back
+    exactly the fused output on `calibration` rows: running mean and variance
+    those rows' own, scale their standard deviation, shift their mean plus the
+    fused bias. The LSTM's gates are reordered from ONNX's (i, o, f, c) to
+    torch's (i, f, c, o).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    nodes = {node.op_type: [] for node in graph.node}
+    for node in graph.node:
+        nodes[node.op_type].append(node)
+    convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    norms = [m for m in model.features if isinstance(m, nn.BatchNorm2d)]
+    if len(nodes["Conv"]) != len(convs):
+        raise ValueError(f"{path}: {len(nodes['Conv'])} convolutions, the model has {len(convs)}")
+    model.eval()
+    with torch.no_grad():
+        for conv, norm, node in zip(convs, norms, nodes["Conv"]):
+            conv.weight.copy_(torch.from_numpy(weights[node.input[1]]))
+            bias = torch.from_numpy(weights[node.input[2]])
+            index = list(model.features).index(conv)
+            before = model.features[:index + 1](calibration)
+            mean, var = before.mean((0, 2, 3)), before.var((0, 2, 3), unbiased=False)
+            norm.running_mean.copy_(mean)
+            norm.running_var.copy_(var)
+            norm.weight.copy_((var + norm.eps).sqrt())
+            norm.bias.copy_(mean + bias)
+        [lstm] = nodes["LSTM"]
+        w, r, b = (torch.from_numpy(weights[name]) for name in lstm.input[1:4])
+        hidden = model.rnn.hidden_size
+        order = torch.cat([torch.arange(g * hidden, (g + 1) * hidden) for g in (0, 2, 3, 1)])
+        for direction, suffix in enumerate(("", "_reverse")):
+            getattr(model.rnn, f"weight_ih_l0{suffix}").copy_(w[direction][order])
+            getattr(model.rnn, f"weight_hh_l0{suffix}").copy_(r[direction][order])
+            getattr(model.rnn, f"bias_ih_l0{suffix}").copy_(b[direction][: 4 * hidden][order])
+            getattr(model.rnn, f"bias_hh_l0{suffix}").copy_(b[direction][4 * hidden :][order])
+        [matmul] = nodes["MatMul"]
+        model.head.weight.copy_(torch.from_numpy(weights[matmul.input[1]]).T)
+        model.head.bias.copy_(torch.from_numpy(weights["head.bias"]))
+    model.train()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000)
@@ -152,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("resources/models/mrz_rows.onnx"))
     parser.add_argument("--work", type=Path, default=Path("build/mrz_rows"))
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", type=Path, metavar="ONNX", help="start from this exported model's weights (not with --resume)")
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -173,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         schedule.load_state_dict(state["schedule"])
         step, seconds = state["step"], state["seconds"]
     valid = validation_set(args.seed + 1000, args.validate)
+    if args.init is not None and step == 0:
+        init_from_onnx(model, args.init, torch.from_numpy(batch_inputs([row for row, _ in valid[:64]])[0]))
+        print(f"from {args.init}: {json.dumps(evaluate(model, valid))}", flush=True)
     data = torch.utils.data.DataLoader(Rows(args.seed * 1000 + step, args.batch), batch_size=None, num_workers=args.workers)
     print(f"{sum(p.numel() for p in model.parameters())} parameters; from step {step}", flush=True)
     started, losses = time.perf_counter() - seconds, []

@@ -135,7 +135,43 @@ def text_line_quads(image: np.ndarray, limit: int = 8) -> list[np.ndarray]:
         across = max(1.9 * short, long / LINE_HEIGHT_RATIO)
         grown = (long + 0.6 * short, across) if w >= h else (across, long + 0.6 * short)
         quads.append(band_corners(cv2.boxPoints((centre, grown, angle))))
-    return quads
+    return align_ends(quads)
+
+
+def align_ends(quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Each line's box stretched along its length to where its neighbouring rows start and end.
+
+    MRZ rows are equally long and start under each other, but the line finder
+    can miss a row's first or last letter (a thin `L` or `I` beside a gap):
+    `I<<NIKOS` read for `LI<<NIKOS`, a dropped letter no check digit covers.
+    Neighbours are near-parallel boxes within a few row heights whose lengths
+    differ by at most a fifth.
+    """
+    aligned = []
+    for quad in quads:
+        tl, tr, br, bl = quad
+        along = (tr - tl) / max(float(np.hypot(*(tr - tl))), 1e-6)
+        down = np.array([-along[1], along[0]], np.float32)
+        height = float(np.hypot(*(bl - tl)))
+        start, end = float(tl @ along), float(tr @ along)
+        centre = quad.mean(axis=0)
+        first, last = start, end
+        for other in quads:
+            o_along = other[1] - other[0]
+            o_len = float(np.hypot(*o_along))
+            if o_len < 1e-6 or abs(float(o_along @ along)) / o_len < 0.995:
+                continue
+            if abs(float((other.mean(axis=0) - centre) @ down)) > 2.5 * height:
+                continue
+            o_start, o_end = sorted(float(pt @ along) for pt in other[:2])
+            if not 1 / 1.2 <= (o_end - o_start) / max(end - start, 1e-6) <= 1.2:
+                continue
+            if min(end, o_end) - max(start, o_start) < 0.5 * min(end - start, o_end - o_start):
+                continue
+            first, last = min(first, o_start), max(last, o_end)
+        grow_start, grow_end = (start - first) * along, (last - end) * along
+        aligned.append(np.stack([tl - grow_start, tr + grow_end, br + grow_end, bl - grow_start]).astype(np.float32))
+    return aligned
 
 
 def lines_run_vertically(image: np.ndarray) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from typing import Any
 from itertools import product
@@ -21,10 +20,9 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from kiosk.errors import EngineError
 from kiosk.records import PassportRecord, Record
 from kiosk.status import rank
-from kiosk.ocr.engine.geometry import crop_quad, group_rows
+from kiosk.ocr.engine.geometry import crop_quad
 from kiosk.ocr.mrz.parse import LINE_SHAPES, MrzResult, parse_mrz
 from kiosk.ocr.mrz.cells import (
     CELL_VOTE,
@@ -60,7 +58,7 @@ class PassportRead:
     result: MrzResult
     path: str
     """Which attempt gave it: "band" and "lines" (the row model), "band-general", "band-reread" and "lines-general"
-    (the general recognisers), "band-detect", "page" (the OCR detector), each + "-turned"; "consensus", "none"."""
+    (the general recognisers), each + "-turned"; "consensus", "none"."""
     seconds: float
     region: np.ndarray | None = field(default=None, compare=False, repr=False)
     """The MRZ as read, upright: the band, or the text rows the line finder read (None: read from the whole page)."""
@@ -144,15 +142,6 @@ def unreadable_mrz(band: MrzBand) -> bool:
     return band.coverage >= UNREADABLE_COVERAGE and width >= UNREADABLE_ASPECT * height and len(ink_rows(band.crop)) >= 2
 
 
-def join_row(lines: list[TextLine]) -> TextLine:
-    xs = [x for line in lines for x, _ in line.box]
-    ys = [y for line in lines for _, y in line.box]
-    chars = tuple(c for line in lines for c in line.chars)
-    box = ((min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys)))
-    text = "".join(c.char for c in chars)
-    return TextLine(text, float(np.mean([c.confidence for c in chars])) if chars else 0.0, box, chars)
-
-
 def fit_width(line: TextLine, width: int) -> TextLine | None:
     """The line at exactly `width` characters by growing or shrinking its longest filler run.
 
@@ -214,6 +203,12 @@ def best_parse_rows(rows: list[TextLine]) -> tuple[MrzResult | None, list[int]]:
                 indices = range(start, start + count)
                 used = list(indices) if ordered is rows else [len(rows) - 1 - i for i in indices]
     return best, used
+
+
+def read_short(rows: list[TextLine], used: list[int], result: MrzResult) -> bool:
+    """Whether a row was read shorter than its line and padded with fillers (`fit_width`): a letter at an
+    end the crop cut off, or one the model dropped, may be missing where no check digit looks."""
+    return any(len(rows[i].text) < len(line) for i, line in zip(used, result.lines))
 
 
 def stack_rows(crops: list[np.ndarray]) -> np.ndarray | None:
@@ -329,68 +324,6 @@ def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[Tex
     return out
 
 
-def detected_rows(engine: OcrEngine, image: np.ndarray, cells: CellClassifier | None = None) -> list[TextLine]:
-    lines = engine.read(image, alphabet=MRZ_ALPHABET)
-    rows = [join_row([lines[i] for i in row]) for row in group_rows([np.asarray(l.box) for l in lines])]
-    rows = realign_short_rows(engine, image, rows)
-    if cells is None:
-        return rows
-    widths = exact_widths(rows)
-    return [cell_opinion(engine, cells, image, row, widths) for row in rows]
-
-
-def cell_opinion(engine: OcrEngine, cells: CellClassifier, image: np.ndarray, row: TextLine, widths: set[int]) -> TextLine:
-    """A detected row with the cells' opinion (`cells_read`), at full width or a few characters short of `widths`.
-
-    Rows joined from several detections carry no usable character
-    positions, so the row's box is read once more for them. On a full-width
-    row the i-th character of a reading as long (or brought to that length
-    by `fill_dropped`) is where the i-th of the row is; a full-width row
-    read otherwise is left as read. A short row,
-    whose dropped characters may differ between readings, takes the new
-    reading if the cells bring it to full width.
-    """
-    full = len(row.text) in FULL_WIDTHS
-    if not full and not any(0 < w - len(row.text) <= MAX_DROPPED for w in widths):
-        return row
-    crop = crop_quad(image, np.asarray(row.box, dtype=np.float32))
-    wide = cv2.resize(crop, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC)
-    [again] = engine.recognise([wide], alphabet=MRZ_ALPHABET)
-    if full and 0 < len(row.text) - len(again.text) <= MAX_DROPPED:
-        again = fill_dropped(cells, crop, again, len(row.text)) or again
-    if again.text == row.text or full and len(again.text) == len(row.text):
-        placed = tuple(replace(c, position=a.position) for c, a in zip(row.chars, again.chars))
-        return cells_read(cells, crop, TextLine(row.text, row.confidence, row.box, placed), widths)
-    if full:
-        return row
-    filled = cells_read(cells, crop, TextLine(again.text, again.confidence, row.box, again.chars), widths)
-    return filled if len(filled.text) in widths else row
-
-
-def realign_short_rows(engine: OcrEngine, image: np.ndarray, rows: list[TextLine]) -> list[TextLine]:
-    """Re-read a row next to a full-width MRZ row across that row's whole width.
-
-    MRZ lines are equally long and aligned; a detector often stops a line at
-    faint trailing fillers. The neighbour's extent, moved to the short row,
-    shows where the line really ends, instead of guessing the fillers.
-    """
-    rows = list(rows)
-    for i, anchor in enumerate(list(rows)):
-        width = next((w for w, _ in LINE_SHAPES if abs(len(anchor.text) - w) <= MAX_WIDTH_SLACK), None)
-        if width is None:
-            continue
-        for j in (i - 1, i + 1):
-            if not 0 <= j < len(rows) or len(rows[j].text) >= width - MAX_WIDTH_SLACK or "<" not in rows[j].text:
-                continue
-            box = np.asarray(anchor.box, dtype=np.float32)
-            shift = np.asarray(rows[j].box, dtype=np.float32)[:, 1].mean() - box[:, 1].mean()
-            box[:, 1] += shift
-            [again] = engine.recognise([crop_quad(image, box)], alphabet=MRZ_ALPHABET)
-            if len(again.text) > len(rows[j].text):
-                rows[j] = TextLine(again.text, again.confidence, tuple(map(tuple, box)), again.chars)
-    return rows
-
-
 MAX_SIDE = 2560
 """Larger photos are shrunk once before reading: MRZ characters stay over 15 px wide on a
 document that fills a quarter of a 4K frame, and every later step is cheaper."""
@@ -413,15 +346,6 @@ def blank_page(image: np.ndarray) -> bool:
     small = limit_size(image, 1024)
     grey = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     return int(np.count_nonzero(cv2.Canny(grey, 50, 150))) < BLANK_EDGE_PIXELS
-
-
-def enlarge_small(image: np.ndarray, min_side: int = 1000) -> np.ndarray:
-    """Low-resolution scans doubled (or more) so MRZ characters reach the detector's scale."""
-    longest = max(image.shape[:2])
-    if longest >= min_side:
-        return image
-    factor = min_side / longest
-    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
 
 
 def second_reading(first: TextLine, second: TextLine) -> TextLine:
@@ -502,6 +426,10 @@ def default_rereader() -> OcrEngine | None:
     return shared_rereader()
 
 
+WIDE_SCALE = 0.7
+"""Rows read again this wide (`row_input.WIDTH_SCALE` is 0.55) when a character is missing: CTC
+runs doubled letters together (`VMM9` read `VM9`) when they get too few time steps."""
+
 READ_BUDGET = 1.0
 """Seconds into a read after which no slower way (the general recogniser, the second one, the OCR
 detector) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
@@ -526,9 +454,7 @@ class MrzReader:
         self.row_reader = row_reader if row_reader is not None else default_row_recogniser()
         """The MRZ row model (`rows`), read first; None reads with the general recogniser only."""
         self._rows: np.ndarray | None = None
-        """The rows the line finder last read, stacked (see `_read_line_quads`)."""
-        self._general = False
-        """Whether `_rows` were last read by the general recogniser rather than the row model."""
+        """The rows the line finder last read, stacked (see `_lines_by_model`)."""
         self.budget = READ_BUDGET
         self._deadline = float("inf")
 
@@ -547,16 +473,16 @@ class MrzReader:
     def read(self, image: np.ndarray) -> PassportRead:
         """The best read: the row model first, slower ways only while it has not settled the read.
 
-        The fast paths (the segmentation model's band cut into ink rows, read
-        both ways up; the classical line finder) are tried upright and, when
+        The fast paths (the classical line finder's rows, about 25 ms with the
+        row model; the segmentation model's band cut into ink rows, read both
+        ways up, about 0.15 s more) are tried upright and, when
         they find nothing, on the page turned by 90 degrees either way; turned
         first when the line finder sees the page's lines run up and down
         (`lines_run_vertically`). In each, the row model reads first and a
         read it settles (`sure_as_printed`: valid, or surely as printed) ends
         the search; the general recogniser (and the second one) read the same
-        rows only when it did not. The OCR detector (the slow part) reads the
-        band and the whole page last. No slower way starts once `budget`
-        seconds have gone. Nothing read says why (`NO_MRZ`, or `UNREADABLE`
+        rows only when it did not, and only the way up the model read as an
+        MRZ. No slower way starts once `budget` seconds have gone. Nothing read says why (`NO_MRZ`, or `UNREADABLE`
         for an `unreadable_mrz` band).
         """
         started = time.perf_counter()
@@ -564,24 +490,19 @@ class MrzReader:
         image = limit_size(image)
         if blank_page(image):
             return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
-        best, path, band, where, rows, settled = None, "none", None, image, None, False
+        best, path, band, rows = None, "none", None, None
         bands: list[MrzBand] = []
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
         for turn in turns:
             view = image if turn is None else cv2.rotate(image, turn)
-            result, view_path, view_band, settled = self._read_fast(view)
+            result, view_path, view_band = self._read_fast(view)
             bands += [view_band] if view_band is not None else []
             if turn is None:
                 band = view_band
             if result is not None:
-                best, band, where, rows = result, view_band, view, self._rows
+                best, band, rows = result, view_band, self._rows
                 path = view_path if turn is None else f"{view_path}-turned"
                 break
-        if best is None or not (best.ok or settled):
-            turned = path.endswith("-turned")
-            for result, detect_path in self._read_detected(where, band):
-                if better(result, best):
-                    best, path = result, detect_path + ("-turned" if turned else "")
         if best is None or best.status == "no_mrz":
             best = replace(best or parse_mrz([]), reason=UNREADABLE if any(map(unreadable_mrz, bands)) else NO_MRZ)
             return PassportRead(best, path, time.perf_counter() - started)
@@ -592,21 +513,29 @@ class MrzReader:
         """Whether a slower way may still start (`budget`)."""
         return time.perf_counter() < self._deadline
 
-    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None, bool]:
-        """The band (either way up) and the line finder; stops at the first valid or settled read
-        (the last item says whether it was settled: `RowsRead.settled`)."""
-        best: MrzResult | None = None
-        path = "none"
+    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
+        """The line finder's rows by the row model, the band (either way up), then the line finder's rows
+        by the general recogniser; stops at the first valid or settled read (`RowsRead.settled`).
+
+        The line finder and the row model together take about 25 ms; the band's segmentation model
+        about 0.15 s, so it runs only when the rows the line finder found did not settle the read.
+        """
+        lines = self._line_rows(image)
+        best, settled, line_models = self._lines_by_model(lines)
+        if settled:
+            return best, "lines", None
+        path = "lines" if best is not None else "none"
         band = self.locator.locate(image)
         if band is not None:
             cuts = [cut for cut in (band_row_crops(band.crop), band_row_crops(cv2.rotate(band.crop, cv2.ROTATE_180))) if cut]
-            for model in filter(None, (self._model_rows(crops) for crops in cuts)):
+            models = [model for model in (self._model_rows(crops) for crops in cuts) if model is not None]
+            for model in models:
                 if model.settled:
-                    return model.result, "band", band, True
+                    return model.result, "band", band
                 if model.result is not None and better(model.result, best):
                     best, path = model.result, "band"
             read: list[RowsRead] = []
-            for crops in cuts:
+            for crops in self._worth_general(cuts, models):
                 if not self._in_time():
                     break
                 first = self._engine_rows(crops)
@@ -614,7 +543,7 @@ class MrzReader:
                 if first.result is not None and better(first.result, best):
                     best, path = first.result, "band-general"
                 if best is not None and best.ok:
-                    return best, path, band, False
+                    return best, path, band
             for first in self._worth_rereading(read):
                 if not self._in_time():
                     break
@@ -622,79 +551,106 @@ class MrzReader:
                 if result is not None and outranks(result, best):
                     best, path = result, "band-reread"
                 if best is not None and best.ok:
-                    return best, path, band, False
-        result, settled = self._read_line_quads(image)
+                    return best, path, band
+        ways = self._worth_general(list(lines or ()), line_models)
+        result = self._lines_by_engines(ways, best if path.startswith("lines") else None)
         if result is not None and better(result, best):
-            best, path = result, "lines-general" if self._general else "lines"
-            if settled:
-                return best, path, band, True
+            best, path = result, "lines-general"
         if best is not None and best.status == "no_mrz":
             best = None
-        return best, path, band, False
-
-    def _read_detected(self, image: np.ndarray, band: MrzBand | None) -> Iterator[tuple[MrzResult, str]]:
-        """The OCR detector's rows in the band, then on the whole page unless the band gave a valid read."""
-        if band is not None and self._in_time():
-            result = best_parse(detected_rows(self.engine, band.crop, self.cells))
-            if result is not None:
-                yield result, "band-detect"
-                if result.ok:
-                    return
-        if self._in_time():
-            result = best_parse(detected_rows(self.engine, enlarge_small(image), self.cells))
-            if result is not None:
-                yield result, "page"
+        return best, path, band
 
     def _model_rows(self, crops: list[np.ndarray]) -> RowsRead | None:
         """The rows as the row model reads them (None without the model)."""
         if self.row_reader is None:
             return None
-        lines = self.row_reader.recognise(crops)
+        lines, again = self._model_lines(crops)
         result = best_parse(lines)
-        return RowsRead(crops, lines, result, sure_as_printed(result))
+        return RowsRead(crops, lines, result, sure_as_printed(result) and not again)
 
-    def _read_line_quads(self, image: np.ndarray) -> tuple[MrzResult | None, bool]:
-        """The classical fallback: every long thin text line read as a possible MRZ line, top to bottom (or upside down).
+    def _model_lines(self, crops: list[np.ndarray]) -> tuple[list[TextLine], bool]:
+        """The row model's reading of each row; a row a character or two short of an MRZ line read again
+        wider (`WIDE_SCALE`), kept if that gives it an MRZ line's width. Also whether a row was so read
+        again: such a read does not settle (`RowsRead.settled`), since the second reading can err
+        elsewhere and a check-digit correction then "prove" two errors (seen on a generated visa)."""
+        assert self.row_reader is not None
+        lines, again = self.row_reader.recognise(crops), False
+        for i, line in enumerate(lines):
+            if any(0 < width - len(line.text) <= MAX_WIDTH_SLACK for width in FULL_WIDTHS):
+                [wide] = self.row_reader.recognise([crops[i]], scale=WIDE_SCALE)
+                if len(wide.text) in FULL_WIDTHS:
+                    lines[i], again = wide, True
+        return lines, again
 
-        The rows it read, stacked, are left in `self._rows` (the picture of what was read).
-        Also whether the row model settled it (`RowsRead.settled`)."""
-        self._rows, self._general = None, False
+    def _line_rows(self, image: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        """The classical fallback's rows: every long thin text line, top to bottom and upside down
+        (None for fewer than two)."""
         quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
-            return None, False
+            return None
         upright = [crop_quad(image, quad) for quad in quads]
-        both_ways = (upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]])
-        best, read = None, []
-        for crops in both_ways:
-            model = self._model_rows(crops)
-            if model is None:
-                break
-            result, used = best_parse_rows(model.lines)
-            if result is not None and sure_as_printed(result):
+        return upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]
+
+    def _lines_by_model(self, lines: tuple[list[np.ndarray], list[np.ndarray]] | None) -> tuple[MrzResult | None, bool, list[RowsRead]]:
+        """The line finder's rows read by the row model, each way up: the best read, whether it settled
+        the read (`sure_as_printed`, no row `read_short`) and each way's read. The rows read best,
+        stacked, are left in `self._rows` (the picture of what was read)."""
+        self._rows = None
+        if lines is None or self.row_reader is None:
+            return None, False, []
+        best, models = None, []
+        for crops in lines:
+            rows, again = self._model_lines(crops)
+            result, used = best_parse_rows(rows)
+            models.append(RowsRead(crops, rows, result))
+            if result is not None and sure_as_printed(result) and not again and not read_short(rows, used, result):
                 self._rows = stack_rows([crops[i] for i in used])
-                return result, True
+                return result, True, models
             if result is not None and better(result, best):
                 best, self._rows = result, stack_rows([crops[i] for i in used])
-        for crops in both_ways:
+        return best, False, models
+
+    def _lines_by_engines(self, ways: list[list[np.ndarray]], best: MrzResult | None) -> MrzResult | None:
+        """The line finder's rows (`ways` up) read by the general recogniser (and the second one), while
+        time allows; a read better than `best` (the row model's) is returned and its rows left in `self._rows`."""
+        found, read = None, []
+        for crops in ways:
             if not self._in_time():
-                return best, False
-            lines = recognise_rows(self.engine, crops, self.cells)
-            result, used = best_parse_rows(lines)
-            read.append(RowsRead(crops, lines, result))
+                return found
+            rows = recognise_rows(self.engine, crops, self.cells)
+            result, used = best_parse_rows(rows)
+            read.append(RowsRead(crops, rows, result))
             if result is not None and better(result, best):
-                best, self._rows, self._general = result, stack_rows([crops[i] for i in used]), True
+                best = found = result
+                self._rows = stack_rows([crops[i] for i in used])
             if best is not None and best.ok:
-                return best, False
+                return found
         for first in self._worth_rereading(read):
             if not self._in_time():
                 break
             assert self.rereader is not None
             result, used = best_parse_rows(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
             if result is not None and outranks(result, best):
-                best, self._rows, self._general = result, stack_rows([first.crops[i] for i in used]), True
+                best = found = result
+                self._rows = stack_rows([first.crops[i] for i in used])
             if best is not None and best.ok:
                 break
-        return best, False
+        return found
+
+    def _worth_general(self, cuts: list[list[np.ndarray]], models: list[RowsRead]) -> list[list[np.ndarray]]:
+        """The way up of the band or lines that the general recogniser reads after the row model: the one
+        the model read best as an MRZ; none when the model read no MRZ either way (measured on 900
+        generated photos: the general recogniser then read nothing the model had not, at 0.2-0.8 s a way up)."""
+        if self.row_reader is None:
+            return cuts
+        parsed = [(model.result, crops) for model, crops in zip(models, cuts) if model.result is not None and model.result.status != "no_mrz"]
+        if not parsed:
+            return []
+        chosen = parsed[0]
+        for result, crops in parsed[1:]:
+            if better(result, chosen[0]):
+                chosen = (result, crops)
+        return [chosen[1]]
 
     def _worth_rereading(self, read: list[RowsRead]) -> list[RowsRead]:
         """The way up that read as an MRZ (both when neither did), for the second recogniser."""

@@ -24,20 +24,21 @@ MIN_WIDTH = 32
 MAX_WIDTH = 1600
 
 
-def input_width(height: int, width: int) -> int:
+def input_width(height: int, width: int, scale: float = WIDTH_SCALE) -> int:
     """The model input width for a crop of this size: a multiple of `STRIDE` within [MIN_WIDTH, MAX_WIDTH]."""
-    scaled = width * HEIGHT / max(1, height) * WIDTH_SCALE
+    scaled = width * HEIGHT / max(1, height) * scale
     return int(np.clip(round(scaled / STRIDE) * STRIDE, MIN_WIDTH, MAX_WIDTH))
 
 
-def row_input(crop: np.ndarray) -> np.ndarray:
+def row_input(crop: np.ndarray, scale: float = WIDTH_SCALE) -> np.ndarray:
     """A row crop (BGR or grey uint8) as float32 [HEIGHT, width] in 0..1, ink dark, paper light.
 
     The 2nd and 98th percentiles are stretched to 0 and 1 so dim, washed-out
-    and over-exposed rows look alike to the model.
+    and over-exposed rows look alike to the model. A `scale` above `WIDTH_SCALE`
+    gives each character more time steps (doubled letters read apart).
     """
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    width = input_width(*grey.shape[:2])
+    width = input_width(*grey.shape[:2], scale)
     interpolation = cv2.INTER_AREA if grey.shape[0] > HEIGHT else cv2.INTER_CUBIC
     row = cv2.resize(grey, (width, HEIGHT), interpolation=interpolation).astype(np.float32)
     low, high = np.percentile(row, (2, 98))

@@ -22,7 +22,7 @@ from kiosk.errors import EngineError
 from kiosk.ocr.engine.ctc import decode, line_confidence
 from kiosk.ocr.engine.models import MRZ_ROWS_MODEL
 from kiosk.ocr.engine.types import LineScores, TextLine
-from kiosk.ocr.mrz.row_input import CHARSET, batch_inputs, row_input
+from kiosk.ocr.mrz.row_input import CHARSET, WIDTH_SCALE, batch_inputs, row_input
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +52,25 @@ class RowRecogniser:
             raise EngineError(f"MRZ row model unreadable: {path} ({type(exc).__name__})") from exc
         self._input = self._session.get_inputs()[0].name
 
-    def recognise_scores(self, crops: Sequence[np.ndarray]) -> list[LineScores]:
-        """Per-step class probabilities for each row (column 0 the CTC blank)."""
+    def recognise_scores(self, crops: Sequence[np.ndarray], scale: float = WIDTH_SCALE) -> list[LineScores]:
+        """Per-step class probabilities for each row (column 0 the CTC blank), rows narrowed to `scale`."""
         out: list[LineScores] = []
         for crop in crops:
             if crop.ndim < 2 or min(crop.shape[:2]) < MIN_ROW_HEIGHT:
                 out.append(LineScores(np.zeros((0, len(CHARSET)), np.float32), CHARSET))
                 continue
-            x, steps = batch_inputs([row_input(crop)])
+            x, steps = batch_inputs([row_input(crop, scale)])
             logp = self._session.run(None, {self._input: x})[0][0, : steps[0]]
             out.append(LineScores(np.exp(logp), CHARSET))
         return out
 
-    def recognise(self, crops: Sequence[np.ndarray], alphabet: str | None = None) -> list[TextLine]:
+    def recognise(self, crops: Sequence[np.ndarray], alphabet: str | None = None, scale: float = WIDTH_SCALE) -> list[TextLine]:
         """Each row's text with per-character confidence, runner-up and position (a share of the row's width).
 
         `alphabet` is accepted for the engine protocol; the model knows only the MRZ's.
         """
         lines = []
-        for crop, scores in zip(crops, self.recognise_scores(crops)):
+        for crop, scores in zip(crops, self.recognise_scores(crops, scale)):
             text, chars = decode(scores.probs, CHARSET)
             chars = tuple(replace(c, confirmed=True) if c.confidence >= SURE else c for c in chars)
             height, width = crop.shape[:2] if crop.ndim >= 2 else (0, 0)
