@@ -430,7 +430,7 @@ WIDE_SCALE = 0.7
 """Rows read again this wide (`row_input.WIDTH_SCALE` is 0.55) when a character is missing: CTC
 runs doubled letters together (`VMM9` read `VM9`) when they get too few time steps."""
 
-READ_BUDGET = 1.0
+READ_BUDGET = 0.5
 """Seconds into a read after which no slower way (the general recogniser, the second one, the OCR
 detector) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
 
@@ -495,7 +495,7 @@ class MrzReader:
         turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
         for turn in turns:
             view = image if turn is None else cv2.rotate(image, turn)
-            result, view_path, view_band = self._read_fast(view)
+            result, view_path, view_band = self._read_fast(view, search_band=turn is turns[0])
             bands += [view_band] if view_band is not None else []
             if turn is None:
                 band = view_band
@@ -513,19 +513,21 @@ class MrzReader:
         """Whether a slower way may still start (`budget`)."""
         return time.perf_counter() < self._deadline
 
-    def _read_fast(self, image: np.ndarray) -> tuple[MrzResult | None, str, MrzBand | None]:
+    def _read_fast(self, image: np.ndarray, search_band: bool = True) -> tuple[MrzResult | None, str, MrzBand | None]:
         """The line finder's rows by the row model, the band (either way up), then the line finder's rows
         by the general recogniser; stops at the first valid or settled read (`RowsRead.settled`).
 
         The line finder and the row model together take about 25 ms; the band's segmentation model
-        about 0.15 s, so it runs only when the rows the line finder found did not settle the read.
+        about 0.15 s, so it runs only when the rows the line finder found did not settle the read,
+        and only with `search_band`: it finds a band turned by 90 degrees as well as upright and cuts
+        it out lying flat, so looking again on the page turned would find the same band.
         """
         lines = self._line_rows(image)
         best, settled, line_models = self._lines_by_model(lines)
         if settled:
             return best, "lines", None
         path = "lines" if best is not None else "none"
-        band = self.locator.locate(image)
+        band = self.locator.locate(image) if search_band else None
         if band is not None:
             cuts = [cut for cut in (band_row_crops(band.crop), band_row_crops(cv2.rotate(band.crop, cv2.ROTATE_180))) if cut]
             models = [model for model in (self._model_rows(crops) for crops in cuts) if model is not None]
@@ -685,10 +687,11 @@ class MrzReader:
         return result
 
     def _engine_rows(self, crops: list[np.ndarray]) -> RowsRead:
-        """Band rows read by the general recogniser, again with blank paper around them when not valid."""
+        """Band rows read by the general recogniser, again with blank paper around them when not valid
+        (and still in time)."""
         lines = recognise_rows(self.engine, crops, self.cells)
         result = best_parse(lines)
-        if result is not None and not result.ok:
+        if result is not None and not result.ok and self._in_time():
             margin = int(PAPER_MARGIN * max(c.shape[0] for c in crops) / (1 + 2 * ROW_PAD))
             again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
             if again is not None and better(again, result):
