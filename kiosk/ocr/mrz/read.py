@@ -431,8 +431,8 @@ WIDE_SCALE = 0.7
 runs doubled letters together (`VMM9` read `VM9`) when they get too few time steps."""
 
 READ_BUDGET = 0.5
-"""Seconds into a read after which no slower way (the general recogniser, the second one, the OCR
-detector) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
+"""Seconds into a read after which no slower way (the general recogniser after its first reading,
+the second one) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
 
 
 class MrzReader:
@@ -475,7 +475,7 @@ class MrzReader:
 
         The fast paths (the classical line finder's rows, about 25 ms with the
         row model; the segmentation model's band cut into ink rows, read both
-        ways up, about 0.15 s more) are tried upright and, when
+        ways up, about 0.15-0.3 s more) are tried upright and, when
         they find nothing, on the page turned by 90 degrees either way; turned
         first when the line finder sees the page's lines run up and down
         (`lines_run_vertically`). In each, the row model reads first and a
@@ -521,7 +521,7 @@ class MrzReader:
         by the general recogniser; stops at the first valid or settled read (`RowsRead.settled`).
 
         The line finder and the row model together take about 25 ms; the band's segmentation model
-        about 0.15 s, so it runs only when the rows the line finder found did not settle the read,
+        0.15-0.3 s, so it runs only when the rows the line finder found did not settle the read,
         and only with `search_band`: it finds a band turned by 90 degrees as well as upright and cuts
         it out lying flat, so looking again on the page turned would find the same band.
         """
