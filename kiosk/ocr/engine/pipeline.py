@@ -18,7 +18,10 @@ from kiosk.ocr.engine.geometry import crop_quad, scale_for_detection, sort_boxes
 from kiosk.ocr.engine.types import Box, LineScores, TextLine
 
 REC_HEIGHT = 48
-REC_MIN_RATIO = 320 / 48
+REC_MIN_RATIO = 96 / 48
+"""A batch is padded to its widest line, and to at least this width-to-height ratio. PaddleOCR pads to 320 px
+(6.7); on the 135 shared receipts padding to 96 px read as many fields right, 0.34 s a receipt faster (short
+amount lines were 3-4 parts padding)."""
 REC_BATCH = 6
 DET_STRIP = 960
 DET_OVERLAP = 160
