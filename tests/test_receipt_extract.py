@@ -316,6 +316,25 @@ def test_ocr_digits_inside_a_vendor_name_become_letters():
     assert read("7-ELEVEN 1 STOP\n18-03-18\nTOTAL 3.00").value("vendor") == "7-ELEVEN 1 STOP"
 
 
+@pytest.mark.parametrize(
+    "printed, misread",
+    [
+        ("99 SPEED MART S/B", "99 SPEED MART 5/8"),
+        ("KING'S CONFECTIONERY S/B", "KING'S CONFECTIONERY S/8"),
+        ("SUBANG HEALTHCARE SDN BHD", "SUBANG HEALTHCARE SIN BHD"),
+        ("AIK HUAT HARDWARE (SETIA ALAM) SDN BHD", "AIK HUAT HARDWARE (SETIA ALAM) SUN 8HD"),
+        ("Taste Of The World Sdn. Bhd.", "Taste Of The World Son. Bh0."),
+    ],
+)
+def test_a_misread_legal_form_is_read_as_printed(printed, misread):
+    assert read(f"{misread}\nNO. 5 JALAN SAGU\nDate: 02/03/2018\nTEA  12.00\nTOTAL 12.00").value("vendor") == printed
+
+
+def test_words_that_only_look_like_a_legal_form_stay():
+    assert read("SUN MOON CAFE\nDate: 02/03/2018\nTEA  12.00\nTOTAL 12.00").value("vendor") == "SUN MOON CAFE"
+    assert read("BAKERY 5/8 KG\nDate: 02/03/2018\nTEA  12.00\nTOTAL 12.00").value("vendor") == "BAKERY 5/8 KG"
+
+
 def test_totals_that_add_up_are_trusted_more_than_totals_that_do_not():
     good = read("ACME STORE\nDate: 01/02/2019\nITEM A  10.00\nSUBTOTAL  10.00\nTAX  1.00\nTOTAL  11.00\nCASH  20.00\nCHANGE  9.00")
     bad = read("ACME STORE\nDate: 01/02/2019\nITEM A  10.00\nSUBTOTAL  10.00\nTAX  1.00\nTOTAL  15.00\nCASH  20.00\nCHANGE  9.00")

@@ -572,8 +572,27 @@ def _not_vendor(text: str) -> bool:
     return bool(_NOT_VENDOR_RE.search(text) or _ADDRESS_RE.search(text.upper()))
 
 
+_MISREAD_SDN_BHD_RE = re.compile(r"\b[S5][A-Za-z0-9][NnMm](\.?\s*)[B8][Hh][DdOo0]\b")
+_MISREAD_S_B_RE = re.compile(r"(?<=[A-Za-z.)]\s)[S5]\s?/\s?[B8](?=[\s.]*(?:$|\())")
+
+
+def _repair_legal_form(text: str) -> str:
+    """The Malaysian legal forms as printed when the recogniser misread a letter: "SIN BHD", "Sdn Bh0", "5/8".
+
+    BHD only ever follows SDN (or stands alone), and "S/B" after a name is
+    its short form where it ends the name, so a three-letter word like S?N
+    before a B?H? word is SDN, and 5/8 ending a name is S/B.
+    """
+
+    def sdn_bhd(match: re.Match[str]) -> str:
+        small = match.group(0)[1].islower()
+        return ("Sdn" if small else "SDN") + match.group(1) + ("Bhd" if small else "BHD")
+
+    return _MISREAD_S_B_RE.sub("S/B", _MISREAD_SDN_BHD_RE.sub(sdn_bhd, text))
+
+
 def _clean_vendor(text: str) -> str:
-    text = _REG_NUMBER_RE.sub(" ", text)
+    text = _repair_legal_form(_REG_NUMBER_RE.sub(" ", text))
     # OCR digits inside words are letters: "C0." -> "CO.", "Dakga1bi" -> "Dakgalbi", "D.1.Y." -> "D.I.Y.".
     text = re.sub(r"(?<=[A-Za-z])0|0(?=[A-Za-z]{2})", "O", text)
     text = re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)
