@@ -174,10 +174,11 @@ def align_ends(quads: list[np.ndarray]) -> list[np.ndarray]:
     return aligned
 
 
-def lines_run_vertically(image: np.ndarray) -> bool:
-    """Whether the page looks turned by 90 degrees: the line finder sees no two long text lines as it is,
-    but does with the page turned.
+def lines_run_vertically(image: np.ndarray, upright: list[np.ndarray] | None = None) -> bool:
+    """Whether the page looks turned by 90 degrees: the line finder sees no two long text lines as it is
+    (`upright`, its lines if already found), but does with the page turned.
 
     Costs about 10 ms, against some 200 ms for a segmentation run that finds nothing on a turned page.
     """
-    return len(text_line_quads(image)) < 2 <= len(text_line_quads(cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)))
+    upright = text_line_quads(image) if upright is None else upright
+    return len(upright) < 2 <= len(text_line_quads(cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)))

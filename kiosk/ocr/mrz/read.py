@@ -495,10 +495,12 @@ class MrzReader:
             return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
         best, path, band, rows = None, "none", None, None
         bands: list[MrzBand] = []
-        turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image) else TURNS
+        upright_lines = text_line_quads(image)
+        turns = TURNS[1:] + TURNS[:1] if lines_run_vertically(image, upright_lines) else TURNS
         for turn in turns:
             view = image if turn is None else cv2.rotate(image, turn)
-            result, view_path, view_band = self._read_fast(view, search_band=turn is turns[0])
+            found = upright_lines if turn is None else None
+            result, view_path, view_band = self._read_fast(view, search_band=turn is turns[0], quads=found)
             bands += [view_band] if view_band is not None else []
             if turn is None:
                 band = view_band
@@ -516,16 +518,19 @@ class MrzReader:
         """Whether a slower way may still start (`budget`)."""
         return time.perf_counter() < self._deadline
 
-    def _read_fast(self, image: np.ndarray, search_band: bool = True) -> tuple[MrzResult | None, str, MrzBand | None]:
+    def _read_fast(
+        self, image: np.ndarray, search_band: bool = True, quads: list[np.ndarray] | None = None
+    ) -> tuple[MrzResult | None, str, MrzBand | None]:
         """The line finder's rows by the row model, the band (either way up), then the line finder's rows
         by the general recogniser; stops at the first valid or settled read (`RowsRead.settled`).
 
         The line finder and the row model together take about 25 ms; the band's segmentation model
         0.15-0.3 s, so it runs only when the rows the line finder found did not settle the read,
         and only with `search_band`: it finds a band turned by 90 degrees as well as upright and cuts
-        it out lying flat, so looking again on the page turned would find the same band.
+        it out lying flat, so looking again on the page turned would find the same band. `quads`: the
+        line finder's lines of `image`, when already found.
         """
-        lines = self._line_rows(image)
+        lines = self._line_rows(image, quads)
         best, settled, line_models = self._lines_by_model(lines)
         if settled:
             return best, "lines", None
@@ -587,10 +592,12 @@ class MrzReader:
                     lines[i], again = wide, True
         return lines, again
 
-    def _line_rows(self, image: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-        """The classical fallback's rows: every long thin text line, top to bottom and upside down
-        (None for fewer than two)."""
-        quads = sorted(text_line_quads(image), key=lambda q: float(q[:, 1].mean()))
+    def _line_rows(
+        self, image: np.ndarray, quads: list[np.ndarray] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        """The classical fallback's rows: every long thin text line (`quads`, or found here), top to bottom
+        and upside down (None for fewer than two)."""
+        quads = sorted(text_line_quads(image) if quads is None else quads, key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
             return None
         upright = [crop_quad(image, quad) for quad in quads]
