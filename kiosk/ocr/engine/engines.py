@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from functools import lru_cache
 from importlib.util import find_spec
 
@@ -35,12 +36,32 @@ def create_engine(name: str = "onnx", threads: int = 0, max_side: int = 2000) ->
     raise EngineError(f"unknown OCR engine {name!r}; choose from {', '.join(ENGINE_PACKAGES)}")
 
 
+EAST_ASIAN_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANGUL", "HALFWIDTH HANGUL", "BOPOMOFO", "KANGXI", "IDEOGRAPHIC")
+
+
+def outside_east_asian_scripts(char: str) -> bool:
+    """Whether PP-OCRv6's recogniser keeps `char` in the kiosk: Latin and Greek letters, digits, punctuation,
+    currency and other symbols, full-width forms; not the 16,100 ideographs, kana and hangul.
+
+    The kiosk reads MRZs and receipts' vendor, date, amounts and currency;
+    without those classes its last layer is 7 times smaller (2,600 of 18,710
+    classes) and a receipt reads some 0.2 s faster, every field as before on
+    the 135 shared receipts (bench/receipt_eval.py).
+    """
+    try:
+        name = unicodedata.name(char)
+    except (ValueError, TypeError):
+        return False
+    return not name.startswith(EAST_ASIAN_SCRIPTS)
+
+
 def create_rereader(threads: int = 0) -> PipelineEngine:
-    """PP-OCRv6's recogniser alone, for reading MRZ rows a second time (`recognise` only; `read` raises)."""
+    """PP-OCRv6's recogniser alone, without East Asian scripts (receipt text, MRZ rows read a second time;
+    `recognise` only, `read` raises)."""
     from kiosk.ocr.engine.models import mrz_rereader_model
     from kiosk.ocr.engine.onnx_backend import RecogniserBackend
 
-    return PipelineEngine("pp-ocrv6-rec", RecogniserBackend(mrz_rereader_model(), threads))
+    return PipelineEngine("pp-ocrv6-rec", RecogniserBackend(mrz_rereader_model(), threads, outside_east_asian_scripts))
 
 
 @lru_cache(maxsize=1)

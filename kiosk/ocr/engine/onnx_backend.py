@@ -8,7 +8,7 @@ recognition runs the model directly so the raw per-step scores are kept.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -52,24 +52,37 @@ def session_options(threads: int = 0) -> SessionOptions:
     return options
 
 
-def recogniser_session(path: Path, threads: int = 0) -> tuple[InferenceSession, tuple[str, ...]]:
-    """A PP-OCR recogniser on ONNX Runtime and its charset (CTC blank first), read from the model's metadata."""
+def recogniser_session(
+    path: Path, threads: int = 0, keep: Callable[[str], bool] | None = None
+) -> tuple[InferenceSession, tuple[str, ...]]:
+    """A PP-OCR recogniser on ONNX Runtime and its charset (CTC blank first), read from the model's metadata.
+
+    With `keep`, only the classes whose character it accepts (the blank and
+    the space always) stay in the model's last layer (`onnx_wire.restrict_classes`).
+    """
     import onnxruntime as ort
 
+    from kiosk.ocr.engine import onnx_wire
+
+    model = path.read_bytes()
+    charset = ("<blank>", *onnx_wire.metadata(model).get("character", "").splitlines(), " ")
+    if keep is not None:
+        columns = [i for i, char in enumerate(charset) if i in (0, len(charset) - 1) or keep(char)]
+        model = onnx_wire.restrict_classes(model, len(charset), np.array(columns))
+        charset = tuple(charset[i] for i in columns)
     options = session_options(threads)
     options.enable_cpu_mem_arena = False
-    session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
-    return session, ("<blank>", *characters, " ")
+    session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+    return session, charset
 
 
 class RecogniserBackend:
     """A recogniser alone (no detector or orientation model), for reading crops again with another model."""
 
-    def __init__(self, path: Path, threads: int = 0) -> None:
+    def __init__(self, path: Path, threads: int = 0, keep: Callable[[str], bool] | None = None) -> None:
         if not path.exists():
             raise EngineError(f"OCR model missing: {path}; reinstall rapidocr==3.10.0 (pip install --no-deps)")
-        self.rec, self.charset = recogniser_session(path, threads)
+        self.rec, self.charset = recogniser_session(path, threads, keep)
         self.rec_input = self.rec.get_inputs()[0].name
 
     def detect(self, image: np.ndarray) -> np.ndarray:
