@@ -27,7 +27,7 @@ NAME = 1  # ValueInfoProto.name, StringStringEntryProto.key
 ENTRY_VALUE = 2
 
 
-def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+def _read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(buf):
@@ -52,8 +52,10 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """(field number, wire type, value) of each field of one message: an int for varints, bytes otherwise."""
+def fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, int | memoryview]]:
+    """(field number, wire type, value) of each field of one message: an int for varints, a view of the
+    bytes otherwise (no copy: a recogniser is 20 MB)."""
+    buf = memoryview(buf)
     pos = 0
     while pos < len(buf):
         key, pos = _read_varint(buf, pos)
@@ -75,39 +77,40 @@ def fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
             raise EngineError(f"ONNX model unreadable: wire type {wire} at byte {pos}")
 
 
-def field(number: int, wire: int, value: int | bytes) -> bytes:
+def field(number: int, wire: int, value: int | bytes | memoryview) -> bytes:
     """One field's bytes, the inverse of `fields`."""
     key = _varint(number << 3 | wire)
-    if wire == VARINT:
-        assert isinstance(value, int)
+    if isinstance(value, int):
         return key + _varint(value)
-    assert isinstance(value, bytes)
-    return key + (_varint(len(value)) if wire == LENGTH else b"") + value
+    return b"".join((key, _varint(len(value)) if wire == LENGTH else b"", value))
 
 
-def _messages(message: bytes, number: int) -> list[bytes]:
+Message = bytes | memoryview
+
+
+def _messages(message: Message, number: int) -> list[memoryview]:
     """The length-delimited values (strings, bytes, sub-messages) of field `number`."""
-    return [value for n, wire, value in fields(message) if n == number and wire == LENGTH and isinstance(value, bytes)]
+    return [value for n, wire, value in fields(message) if n == number and wire == LENGTH and isinstance(value, memoryview)]
 
 
-def _string(message: bytes, number: int) -> str:
+def _string(message: Message, number: int) -> str:
     found = _messages(message, number)
-    return found[0].decode("utf-8") if found else ""
+    return str(found[0], "utf-8") if found else ""
 
 
-def _graph(model: bytes) -> bytes:
+def _graph(model: Message) -> memoryview:
     graphs = _messages(model, MODEL_GRAPH)
     if not graphs:
         raise EngineError("ONNX model has no graph")
     return graphs[0]
 
 
-def metadata(model: bytes) -> dict[str, str]:
+def metadata(model: Message) -> dict[str, str]:
     """The model's metadata_props (PP-OCR keeps its character list there)."""
     return {_string(entry, NAME): _string(entry, ENTRY_VALUE) for entry in _messages(model, MODEL_METADATA)}
 
 
-def _dims(tensor: bytes) -> list[int]:
+def _dims(tensor: Message) -> list[int]:
     dims: list[int] = []
     for number, wire, value in fields(tensor):
         if number != TENSOR_DIMS:
@@ -122,7 +125,7 @@ def _dims(tensor: bytes) -> list[int]:
     return dims
 
 
-def _float_array(tensor: bytes) -> np.ndarray:
+def _float_array(tensor: Message) -> np.ndarray:
     kinds = [value for number, wire, value in fields(tensor) if number == TENSOR_TYPE and wire == VARINT]
     raw = _messages(tensor, TENSOR_RAW)
     if kinds != [FLOAT] or len(raw) != 1:
@@ -148,12 +151,12 @@ def _shapeless_float_output(name: str) -> bytes:
     return field(NAME, LENGTH, name.encode("utf-8")) + field(2, LENGTH, type_proto)
 
 
-def _cut(tensor: bytes, keep: np.ndarray) -> bytes:
+def _cut(tensor: Message, keep: np.ndarray) -> bytes:
     """A weight (K, C) or bias (C,) initializer with only the columns `keep`."""
     return _tensor(_string(tensor, TENSOR_NAME), _float_array(tensor)[..., keep])
 
 
-def restrict_classes(model: bytes, classes: int, keep: np.ndarray) -> bytes:
+def restrict_classes(model: Message, classes: int, keep: np.ndarray) -> bytes:
     """`model` with its final linear layer over `classes` outputs cut to the columns `keep`.
 
     That layer is found by shape: the one weight (K, classes) and the one bias
@@ -163,23 +166,21 @@ def restrict_classes(model: bytes, classes: int, keep: np.ndarray) -> bytes:
     """
     keep = np.asarray(keep, dtype=np.int64)
     graph = _graph(model)
-    layer = [i for i, tensor in enumerate(_messages(graph, GRAPH_INITIALIZER)) if _dims(tensor)[-1:] == [classes]]
-    shapes = sorted(len(_dims(_messages(graph, GRAPH_INITIALIZER)[i])) for i in layer)
-    if shapes != [1, 2]:
+    initializers = _messages(graph, GRAPH_INITIALIZER)
+    layer = {i for i, tensor in enumerate(initializers) if _dims(tensor)[-1:] == [classes]}
+    if sorted(len(_dims(initializers[i])) for i in layer) != [1, 2]:
         raise EngineError(f"ONNX model has no single final layer over {classes} classes")
-    new_graph = bytearray()
+    parts: list[bytes | memoryview] = []
     initializer = -1
     for number, wire, value in fields(graph):
         if number == GRAPH_VALUE_INFO:
             continue
-        if number == GRAPH_INITIALIZER and isinstance(value, bytes):
+        if number == GRAPH_INITIALIZER and isinstance(value, memoryview):
             initializer += 1
             if initializer in layer:
                 value = _cut(value, keep)
-        elif number == GRAPH_OUTPUT and isinstance(value, bytes):
+        elif number == GRAPH_OUTPUT and isinstance(value, memoryview):
             value = _shapeless_float_output(_string(value, NAME))
-        new_graph += field(number, wire, value)
-    out = bytearray()
-    for number, wire, value in fields(model):
-        out += field(number, wire, bytes(new_graph) if number == MODEL_GRAPH else value)
-    return bytes(out)
+        parts.append(field(number, wire, value))
+    new_graph = b"".join(parts)
+    return b"".join(field(number, wire, new_graph if number == MODEL_GRAPH else value) for number, wire, value in fields(model))
