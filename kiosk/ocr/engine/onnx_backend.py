@@ -77,20 +77,26 @@ def recogniser_session(
 
 
 def _float32_preprocess(base: type) -> type:
-    """rapidocr's detector preprocessing (`base`), normalising in float32.
+    """rapidocr's detector preprocessing (`base`), normalising in float32 straight into the model's input.
 
     Its own normalisation computes in float64 (numpy promotes the image to
-    the mean's type): 19 ms of a 960-row receipt strip's 130, and 18 MB
-    temporaries; this one takes 3 ms (receipts read 0.04-0.06 s faster).
+    the mean's type), then permutes and copies: 19 ms of a 960-row receipt
+    strip's 130 and three image-sized temporaries; this writes each channel
+    once into the (1, 3, H, W) input.
     """
 
     class Float32DetPreProcess(base):  # type: ignore[misc, valid-type]
-        def normalize(self, img: np.ndarray) -> np.ndarray:
-            out = img.astype(np.float32)
-            out *= np.float32(self.scale)
-            out -= self.mean.astype(np.float32)
-            out /= self.std.astype(np.float32)
-            return out
+        def __call__(self, img: np.ndarray) -> np.ndarray | None:
+            resized = self.resize(img)
+            if resized is None:
+                return None
+            height, width = resized.shape[:2]
+            blob = np.empty((1, 3, height, width), np.float32)
+            for channel in range(3):
+                factor = np.float32(self.scale / self.std[channel])
+                np.multiply(resized[:, :, channel], factor, out=blob[0, channel], casting="unsafe")
+                blob[0, channel] -= np.float32(self.mean[channel] / self.std[channel])
+            return blob
 
     return Float32DetPreProcess
 
