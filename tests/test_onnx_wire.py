@@ -62,3 +62,10 @@ def test_receipt_lines_read_as_with_every_class(receipt_lines):
         expected = whole.probs[:, kept] / whole.probs[:, kept].sum(axis=1, keepdims=True)
         np.testing.assert_allclose(part.probs, expected, atol=2e-4)
     assert [line.text for line in cut.recognise(receipt_lines)] == [line.text for line in full.recognise(receipt_lines)]
+
+
+def test_a_model_without_a_character_list_is_refused():
+    from kiosk.ocr.engine.models import fastmrz_segmentation_model
+
+    with pytest.raises(EngineError, match="not a PP-OCR recogniser"):
+        RecogniserBackend(fastmrz_segmentation_model())

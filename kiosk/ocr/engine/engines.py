@@ -41,12 +41,13 @@ EAST_ASIAN_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANG
 
 def outside_east_asian_scripts(char: str) -> bool:
     """Whether PP-OCRv6's recogniser keeps `char` in the kiosk: Latin and Greek letters, digits, punctuation,
-    currency and other symbols, full-width forms; not the 16,100 ideographs, kana and hangul.
+    currency and other symbols, full-width forms; not the 16,150 ideographs, kana and hangul.
 
     The kiosk reads MRZs and receipts' vendor, date, amounts and currency;
-    without those classes its last layer is 7 times smaller (2,600 of 18,710
-    classes) and a receipt reads some 0.2 s faster, every field as before on
-    the 135 shared receipts (bench/receipt_eval.py).
+    without those classes its last layer is 7 times smaller (2,558 of 18,710
+    classes) and a receipt reads about 0.1 s faster, every field as before on
+    the 135 shared receipts (bench/receipt_eval.py); a Chinese line reads as
+    blanks or punctuation.
     """
     try:
         name = unicodedata.name(char)

@@ -65,7 +65,10 @@ def recogniser_session(
     from kiosk.ocr.engine import onnx_wire
 
     model = path.read_bytes()
-    charset = ("<blank>", *onnx_wire.metadata(model).get("character", "").splitlines(), " ")
+    characters = onnx_wire.metadata(model).get("character")
+    if not characters:
+        raise EngineError(f"{path.name} is not a PP-OCR recogniser (no character list in its metadata)")
+    charset = ("<blank>", *characters.splitlines(), " ")
     if keep is not None:
         columns = [i for i, char in enumerate(charset) if i in (0, len(charset) - 1) or keep(char)]
         model = onnx_wire.restrict_classes(model, len(charset), np.array(columns))
