@@ -207,6 +207,8 @@ def test_final_totals_outrank_plain_and_partial_ones():
         ("INV#003281900229170", []),
         ("TOTAL RM 12", [12.0]),  # whole amount after a currency
         ("GST ID 000123456789", []),
+        ("TOTAL  52 .00", [52.00]),  # a space read before the decimal point, not 0.00
+        ("TOTAL  48. 95", [48.95]),
     ],
 )
 def test_amounts_in_a_row(text, values):
@@ -296,6 +298,10 @@ def test_vendor_is_not_the_invoice_title_website_phone_or_cashier():
         ("TONYMOLY VIVA CITY\n(TONYMOLY SHOP(95874))\nJALAN WAN ALWI", "TONYMOLY VIVA CITY"),
         # a capital I inside a small-letter word is an l
         ("Geoventure\nTaste Of The WorId Sdn Bhd\n965857-A", "Taste Of The World Sdn Bhd"),
+
+        # the shop's name, not the company introduced as its owner under it
+        ("SANYU STATIONERY SHOP\n40170 SETIA ALAM\nOwned By :\nSANYU SUPPLY SDN BHD (1135772-K)", "SANYU STATIONERY SHOP"),
+        ("MAJU MINI MART\nOperated by\nMAJU RUNCIT ENTERPRISE SDN BHD", "MAJU MINI MART"),
     ],
 )
 def test_the_vendor_is_the_line_that_names_the_business(header, vendor):

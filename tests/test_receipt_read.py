@@ -16,7 +16,7 @@ from kiosk.capture.synthetic import PassportData, ReceiptData, passport_page, re
 from kiosk.config import ReceiptSettings
 from kiosk.images import load_image
 from kiosk.ocr.receipt.read import ReceiptReader, shrink_to_width
-from kiosk.ocr.receipt.values import parse_amount, parse_date
+from kiosk.ocr.receipt.values import find_amounts, parse_amount, parse_date
 from kiosk.records import RECEIPT_FIELDS
 
 SROIE = Path(__file__).resolve().parents[2] / "shared" / "data" / "receipts"
@@ -109,6 +109,16 @@ def test_a_long_receipt_running_off_the_photo(engine):
     record = reader_for(engine).read(photo).record
     assert_reads(record, LONG, "2018-03-22")
     assert "items add up" in record.field("total").reason
+
+
+def test_small_print_filling_a_large_page_is_found_line_by_line(engine):
+    """Text is looked for on the page shrunk; print too small for that is looked for again at full size."""
+    page = receipt_page(ReceiptData(), width=640)
+    one = reader_for(engine).read(page).record
+    sheet = np.concatenate([np.concatenate([page] * 4, axis=1)] * 4, axis=0)  # 16 copies: print 7 px high at 800 px across
+    record = reader_for(engine).read(sheet).record
+    assert sum(len(find_amounts(row)) for row in record.lines) == 16 * sum(len(find_amounts(row)) for row in one.lines)
+    assert record.value("total") == pytest.approx(ReceiptData().total)
 
 
 def test_exif_orientation_is_applied_before_reading(engine, tmp_path):

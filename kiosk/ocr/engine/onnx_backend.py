@@ -14,12 +14,13 @@ import numpy as np
 
 from kiosk.errors import EngineError
 from kiosk.ocr.engine.models import onnx_model_paths
+from kiosk.ocr.engine.pipeline import DET_MIN_SIDE
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession, SessionOptions
 
 DET_OPTIONS = {
-    "limit_side_len": 736,
+    "limit_side_len": DET_MIN_SIDE,
     "limit_type": "min",
     "mean": [0.5, 0.5, 0.5],
     "std": [0.5, 0.5, 0.5],
@@ -113,7 +114,7 @@ class RecogniserBackend:
         self.rec, self.charset = recogniser_session(path, threads, keep)
         self.rec_input = self.rec.get_inputs()[0].name
 
-    def detect(self, image: np.ndarray) -> np.ndarray:
+    def detect(self, image: np.ndarray, min_side: int = DET_MIN_SIDE, dilate: bool = True) -> np.ndarray:
         raise EngineError("this backend only recognises text lines")
 
     def upside_down(self, crops: Sequence[np.ndarray]) -> list[bool]:
@@ -139,12 +140,15 @@ class OnnxBackend(RecogniserBackend):
                 raise EngineError(f"OCR model missing: {path}; reinstall rapidocr_onnxruntime==1.4.4")
         common = {"use_cuda": False, "use_dml": False, "intra_op_num_threads": threads or -1, "inter_op_num_threads": -1}
         self.detector = TextDetector({**common, **DET_OPTIONS, "model_path": str(paths["det"])})
-        prepare = _float32_preprocess(DetPreProcess)(DET_OPTIONS["limit_side_len"], DET_OPTIONS["limit_type"], DET_OPTIONS["mean"], DET_OPTIONS["std"])
-        self.detector.get_preprocess = lambda longest_side: prepare  # limit_type "min": the same for every size
+        self._prepare = _float32_preprocess(DetPreProcess)(DET_OPTIONS["limit_side_len"], DET_OPTIONS["limit_type"], DET_OPTIONS["mean"], DET_OPTIONS["std"])
+        self.detector.get_preprocess = lambda longest_side: self._prepare  # limit_type "min": the same for every size
+        self._dilation = self.detector.postprocess_op.dilation_kernel
         self.classifier = TextClassifier({**common, **CLS_OPTIONS, "model_path": str(paths["cls"])})
         super().__init__(paths["rec"], threads)
 
-    def detect(self, image: np.ndarray) -> np.ndarray:
+    def detect(self, image: np.ndarray, min_side: int = DET_MIN_SIDE, dilate: bool = True) -> np.ndarray:
+        self._prepare.limit_side_len = min_side
+        self.detector.postprocess_op.dilation_kernel = self._dilation if dilate else None
         boxes, _ = self.detector(image)
         return np.zeros((0, 4, 2), np.float32) if boxes is None or len(boxes) == 0 else np.asarray(boxes, np.float32)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from kiosk.errors import EngineError
 from kiosk.ocr.engine.models import paddle_model_dirs
+from kiosk.ocr.engine.pipeline import DET_MIN_SIDE
 
 CLS_THRESH = 0.9
 
@@ -40,7 +41,7 @@ class PaddleBackend:
             rec_char_dict_path=str(paths["dict"]),
             use_angle_cls=True,
             enable_mkldnn=True,
-            det_limit_side_len=736,
+            det_limit_side_len=DET_MIN_SIDE,
             det_limit_type="min",
             det_db_box_thresh=0.5,
             det_db_unclip_ratio=1.6,
@@ -56,8 +57,13 @@ class PaddleBackend:
         self._input = recogniser.input_tensor
         self._output = recogniser.output_tensors[0]
         self.charset: tuple[str, ...] = tuple(recogniser.postprocess_op.character)
+        detector = self.ocr.text_detector
+        self._resize = detector.preprocess_op[0]  # DetResizeForTest, limit type "min"
+        self._dilation = detector.postprocess_op.dilation_kernel
 
-    def detect(self, image: np.ndarray) -> np.ndarray:
+    def detect(self, image: np.ndarray, min_side: int = DET_MIN_SIDE, dilate: bool = True) -> np.ndarray:
+        self._resize.limit_side_len = min_side
+        self.ocr.text_detector.postprocess_op.dilation_kernel = self._dilation if dilate else None
         boxes, _ = self.ocr.text_detector(image)
         return np.zeros((0, 4, 2), np.float32) if boxes is None or len(boxes) == 0 else np.asarray(boxes, np.float32)
 

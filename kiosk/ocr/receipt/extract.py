@@ -553,6 +553,10 @@ _NOT_VENDOR_COMPACT_RE = re.compile(r"REGNO|COMPANYNO|CONO[.:]|GSTID|TAXID|VATNO
 """The same, for labels the recogniser ran together ("Company RegNo.")."""
 
 
+_OWNER_LEAD_RE = re.compile(
+    r"\b(?:OWNED|OPERATED|MANAGED|RUN)\s*BY\W*$|\b(?:SUBSIDIARY|DIVISION|MEMBER|UNIT)\s*OF\W*$|^\W*(?:LICENSEE|FRANCHISEE|OWNER)\W*$", re.I
+)
+"""A line introducing the next one as the shop's owner ("Owned By :"): the name above it is the vendor's."""
 _CONTINUES_RE = re.compile(r"(?:&|\bAND|\([^)]*)\s*$", re.I)
 """A name that goes on on the next line: "HOME MASTER HARDWARE &", "AIK HUAT HARDWARE ENTERPRISE (SETIA"."""
 
@@ -632,6 +636,8 @@ def _vendor_field(lines: list[_Line], rows: Sequence[Row]) -> Field | None:
                 candidates[-1] = (score + 0.4, position, f"{previous} {text}", min(conf, line.confidence))
             continue
         score = 1.0 - 0.1 * rank
+        if position and _OWNER_LEAD_RE.search(lines[position - 1].text):
+            score -= 0.8  # the company that owns the shop, under the shop's own name
         if not re.search(r"[A-Z]", text):
             score -= 0.5  # a name written by hand or a slogan in small letters; printed names are capitalised
         if text.startswith("(") and text.rstrip(" .").endswith(")"):

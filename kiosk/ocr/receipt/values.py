@@ -233,9 +233,9 @@ def parse_amount(value: str | float | int | None) -> float | None:
 MAX_AMOUNT = 1_000_000.0
 
 _NUMBER_RE = re.compile(
-    r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|\d{1,6}\. \d{2}(?=\s|$)|(?<=[ .-])\.\d{2}|(?<=-),\d{2})(?![.,]?\d)(?!\s?%)"
+    r"(?<![\d.,/])(?P<sign>-\s?)?(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,6}[.,]\d{2}|\d{1,6}(?:\. | \.)\d{2}(?=\s|$)|(?<=[ .-])\.\d{2}|(?<=-),\d{2})(?![.,]?\d)(?!\s?%)"
 )
-"""`48. 95` counts: the recogniser sometimes puts a space after a decimal point."""
+"""`48. 95` and `52 .00` count: the recogniser sometimes puts a space beside a decimal point."""
 _CUR = r"RM|MYR|USD|US\$|S\$|SGD|AUD|NZD|PHP|₱|PGK|EUR|€|GBP|£|IDR|RP|THB|฿|DH|MAD|\$|K"
 _CUR_BEFORE_RE = re.compile(r"(?:^|(?<=[^A-Z]))(?P<cur>" + _CUR + r")\s?:?\s?(?:-\s?)?$")
 _CUR_AFTER_RE = re.compile(r"^\s?(?P<cur>RM|MYR|USD|SGD|PHP|PGK|EUR|€|GBP|£|DH|MAD)(?![A-Z])")
@@ -263,7 +263,7 @@ def find_amounts(text: str) -> list[Amount]:
     upper = text.upper()
     found: list[Amount] = []
     for match in _NUMBER_RE.finditer(upper):
-        raw = match.group("num").replace(". ", ".")
+        raw = match.group("num").replace(". ", ".").replace(" .", ".")
         value = parse_amount("0" + raw if raw[0] in ".," else raw)
         if value is None or value > MAX_AMOUNT:
             continue
