@@ -385,6 +385,44 @@ def test_default_currency_when_none_is_printed_is_marked_as_such():
     assert read("ACME STORE\nDate: 01/02/2019\nTOTAL 10.00").value("currency") is None
 
 
+@pytest.mark.parametrize(
+    "address, default, currency, country",
+    [
+        ("NO. 5 JALAN SAGU\n43300 SERI KEMBANGAN, SELANGOR", "", "MYR", "Malaysia"),
+        ("1 Orchard Road\nSingapore 238824", "MYR", "SGD", "Singapore"),  # the address outweighs the site's default
+        ("Section 54, Waigani Drive\nPort Moresby, NCD", "", "PGK", "Papua New Guinea"),
+        ("12 Ayala Avenue, Makati City\nMetro Manila", "", "PHP", "the Philippines"),
+    ],
+)
+def test_no_currency_printed_is_the_currency_of_the_address(address, default, currency, country):
+    record = read(f"CORNER SHOP\n{address}\nDate: 01/02/2019\nTEA  10.00\nTOTAL 10.00", currency=default)
+    assert record.value("currency") == currency
+    field = record.field("currency")
+    assert field.reason == f"none printed: the address is in {country}" and 0.5 < field.confidence <= 0.6
+
+
+def test_a_bare_dollar_is_the_dollar_of_the_address():
+    record = read("KOPI HOUSE\n1 Orchard Road, Singapore 238824\nDate: 01/02/2019\nTOTAL $8.20")
+    assert record.value("currency") == "SGD" and record.field("currency").reason == "printed on the receipt"
+
+
+def test_a_bare_dollar_where_the_money_is_not_dollars_is_the_local_currency():
+    record = read("KOPI HOUSE SDN BHD\nJalan SS2, Petaling Jaya, Selangor\nDate: 01/02/2019\nTEA  $5.50\nTotal Amount: $5.50")
+    assert record.value("currency") == "MYR" and record.field("currency").confidence <= 0.6
+    assert record.field("currency").reason == "$ printed, the address is in Malaysia"
+    assert read("KOPI HOUSE SDN BHD\nDate: 01/02/2019\nTotal Amount: $5.50").value("currency") == "USD"  # no address
+
+
+def test_a_misread_sdn_bhd_is_no_currency():
+    assert read("Golden Arches Restaurants Sdn Bnd\nDate: 01/02/2019\nTOTAL 10.00").value("currency") is None
+
+
+def test_printed_currency_and_mixed_places_are_not_overruled_by_an_address():
+    assert read("SHOP\nKuala Lumpur\nDate: 01/02/2019\nTOTAL SGD 10.00").value("currency") == "SGD"
+    mixed = read("SHOP\nBranches: Kuala Lumpur, Singapore\nDate: 01/02/2019\nTOTAL 10.00")
+    assert mixed.value("currency") is None  # two countries named: the address proves nothing
+
+
 def test_kina_receipt():
     record = read("BIG ROOSTER LIMITED\nPort Moresby\n22 MAR 2018 14:32\nCHICKEN  K 12.00\nTOTAL  PGK 12.00\nincl. GST 10%  1.09")
     assert record.value("currency") == "PGK" and record.value("total") == 12.00 and record.value("tax") == 1.09

@@ -29,7 +29,7 @@ from typing import NamedTuple, Sequence
 from kiosk.config import ReceiptSettings
 from kiosk.ocr.receipt import rules
 from kiosk.ocr.receipt.lines import Row
-from kiosk.ocr.receipt.values import Amount, find_amounts, find_currencies, find_dates
+from kiosk.ocr.receipt.values import DOLLAR_CURRENCIES, Amount, address_currency, find_amounts, find_currencies, find_dates
 from kiosk.status import Status
 from kiosk.records import SOURCE_LOCAL, Field, ReceiptRecord
 
@@ -659,24 +659,42 @@ def _vendor_field(lines: list[_Line], rows: Sequence[Row]) -> Field | None:
 
 
 def _currency_field(lines: list[_Line], total: _Candidate | None, default: str) -> Field | None:
+    """The currency printed by the amounts or their labels; else the one of the country in the address; else the
+    site's default. A bare `$` is the address's dollar (SGD in Singapore), or, where the money is not dollars, the
+    till's money sign for the local currency (MYR in Malaysia, confidence at most 0.6)."""
+    place = address_currency([line.text for line in lines])
+    local = place[0] if place else default
     votes: dict[str, float] = {}
+    dollar_signs = 0.0
+
+    def vote(text: str, weight: float, in_label: bool) -> None:
+        nonlocal dollar_signs
+        for match in find_currencies(text, local):
+            code, strength = match.code, match.strength
+            if in_label and code == "PGK" and strength < 1.0:
+                continue  # a bare K in a label is a letter, not kina
+            if place and place[0] not in DOLLAR_CURRENCIES and text[match.start : match.end] == "$":
+                code, strength = place[0], 0.6  # the till's money sign where the money is not dollars (RM in Malaysia)
+                dollar_signs += weight * strength
+            votes[code] = votes.get(code, 0.0) + weight * strength
+
     for line in lines:
         weight = 2.0 if total is not None and line is total.line else 1.0
         for amount in line.amounts:
             if amount.currency:
-                for match in find_currencies(f"{amount.currency}0", default):  # "K" counts as kina before a digit
-                    votes[match.code] = votes.get(match.code, 0.0) + weight * match.strength
-        for match in find_currencies(line.label, default):
-            if match.code == "PGK" and match.strength < 1.0:
-                continue  # a bare K in a label is a letter, not kina
-            votes[match.code] = votes.get(match.code, 0.0) + 0.5 * weight * match.strength
+                vote(f"{amount.currency}0", weight, in_label=False)  # "K" counts as kina before a digit
+        vote(line.label, 0.5 * weight, in_label=True)
     if votes:
         code, weight = max(votes.items(), key=lambda kv: kv[1])
         share = weight / sum(votes.values())
         confidence = min(0.95, 0.6 + 0.1 * weight) * share
-        if code == "USD" and default not in ("", "USD"):
+        if code == "USD" and local not in ("", "USD"):
             confidence *= 0.7  # "$" on a receipt from a non-dollar locale
+        if place and code == place[0] and votes[code] == dollar_signs:
+            return Field(code, min(0.6, round(confidence, 4)), SOURCE_LOCAL, True, f"$ printed, the address is in {place[1]}")
         return Field(code, round(confidence, 4), SOURCE_LOCAL, True, "printed on the receipt")
+    if place:
+        return Field(place[0], 0.6, SOURCE_LOCAL, True, f"none printed: the address is in {place[1]}")
     if default:
         return Field(default, 0.5, SOURCE_LOCAL, True, "none printed: the default from settings")
     return None

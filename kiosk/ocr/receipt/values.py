@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Sequence
 
 __all__ = [
     "DATE_ORDERS",
@@ -85,6 +86,8 @@ ISO_CODES = frozenset(
 
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s, _ in CURRENCY_SYMBOLS))
 _WORD_RE = re.compile(r"(?<![A-Z])(" + "|".join(sorted(set(CURRENCY_WORDS) | ISO_CODES, key=len, reverse=True)) + r")(?![A-Z])")
+_LEGAL_FORM_BEFORE_RE = re.compile(r"\bSDN\.?\s*$")
+"""`SDN BND`: the Malaysian legal form (SDN BHD) misread, not Brunei dollars."""
 _KINA_RE = re.compile(r"(?<![A-Z0-9])K\s?(?=\d)")
 _DOLLAR_RE = re.compile(r"\$")
 
@@ -116,7 +119,7 @@ def find_currencies(text: str | None, default: str = "") -> list[CurrencyMatch]:
         found.append(CurrencyMatch(code, match.start(), match.end(), 1.0))
         taken.append(match.span())
     for match in _WORD_RE.finditer(upper):
-        if not free(*match.span()):
+        if not free(*match.span()) or _LEGAL_FORM_BEFORE_RE.search(upper[: match.start()]):
             continue
         word = match.group(1)
         code = CURRENCY_WORDS.get(word, word)
@@ -134,6 +137,43 @@ def find_currencies(text: str | None, default: str = "") -> list[CurrencyMatch]:
             else:
                 found.append(CurrencyMatch("USD", match.start(), match.end(), 0.5))
     return sorted(found, key=lambda m: m.start)
+
+
+# Places an address names, and the currency spent there: countries, and the states and cities whose
+# names receipts print without the country (Malaysian receipts rarely say MALAYSIA).
+_PLACE_CURRENCIES: tuple[tuple[str, str, str], ...] = (
+    ("MYR", "Malaysia", r"MALAYSIA|SELANGOR|KUALA\s?LUMPUR|JOHOR|PULAU\s?PINANG|PENANG|PERAK|KEDAH|KELANTAN|TERENGGANU|"
+     r"PAHANG|NEGERI\s?SEMBILAN|MELAKA|PUTRAJAYA|SABAH|SARAWAK|PERLIS|LABUAN|PETALING\s?JAYA|SHAH\s?ALAM|"
+     r"DARUL\s?(?:EHSAN|TAKZIM|AMAN|NAIM|KHUSUS|RIDZUAN|MAKMUR)|WILAYAH\s?PERSEKUTUAN"),
+    ("SGD", "Singapore", r"SINGAPORE"),
+    ("BND", "Brunei", r"BRUNEI|BANDAR\s?SERI\s?BEGAWAN"),
+    ("PHP", "the Philippines", r"PHILIPPINES|METRO\s?MANILA|MANILA|MAKATI|QUEZON\s?CITY|CEBU\s?CITY|TAGUIG|PASIG"),
+    ("PGK", "Papua New Guinea", r"PAPUA\s?NEW\s?GUINEA|PORT\s?MORESBY|BOROKO|WAIGANI"),
+    ("IDR", "Indonesia", r"INDONESIA|JAKARTA"),
+    ("THB", "Thailand", r"THAILAND|BANGKOK"),
+    ("HKD", "Hong Kong", r"HONG\s?KONG|KOWLOON"),
+    ("AUD", "Australia", r"AUSTRALIA"),
+    ("NZD", "New Zealand", r"NEW\s?ZEALAND"),
+    ("GBP", "the United Kingdom", r"UNITED\s?KINGDOM|ENGLAND|SCOTLAND|LONDON"),
+    ("EUR", "the euro area", r"FRANCE|PARIS|DEUTSCHLAND|GERMANY|ITALIA|ESPA[NÑ]A|NEDERLAND|BELGIQUE|BELGIE|[OÖ]STERREICH|"
+     r"PORTUGAL|IRELAND|SUOMI|FINLAND"),
+)
+_PLACE_RES = tuple((code, country, re.compile(rf"(?<![A-Z])(?:{names})(?![A-Z])")) for code, country, names in _PLACE_CURRENCIES)
+
+
+def address_currency(texts: Sequence[str]) -> tuple[str, str] | None:
+    """The currency of the one country `texts` (a receipt's rows) place the shop in, and that country's name.
+
+    None when no place is named, or places of two currencies are (a chain's
+    other branches, an importer's address): then the address proves nothing.
+    """
+    found: dict[str, str] = {}
+    for text in texts:
+        upper = text.upper()
+        for code, country, pattern in _PLACE_RES:
+            if pattern.search(upper):
+                found[code] = country
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def parse_currency(text: str | None, default: str = "") -> str | None:
