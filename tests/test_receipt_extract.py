@@ -421,6 +421,8 @@ def test_printed_currency_and_mixed_places_are_not_overruled_by_an_address():
     assert read("SHOP\nKuala Lumpur\nDate: 01/02/2019\nTOTAL SGD 10.00").value("currency") == "SGD"
     mixed = read("SHOP\nBranches: Kuala Lumpur, Singapore\nDate: 01/02/2019\nTOTAL 10.00")
     assert mixed.value("currency") is None  # two countries named: the address proves nothing
+    items = read("FRESH MART\nDate: 01/02/2019\nAPPLE  2.00\nNEW ZEALAND LAMB  8.00\nTOTAL 10.00")
+    assert items.value("currency") is None  # where the goods come from is not where the shop is
 
 
 def test_kina_receipt():

@@ -662,7 +662,9 @@ def _currency_field(lines: list[_Line], total: _Candidate | None, default: str) 
     """The currency printed by the amounts or their labels; else the one of the country in the address; else the
     site's default. A bare `$` is the address's dollar (SGD in Singapore), or, where the money is not dollars, the
     till's money sign for the local currency (MYR in Malaysia, confidence at most 0.6)."""
-    place = address_currency([line.text for line in lines])
+    priced = [i for i, line in enumerate(lines) if line.amounts]
+    outside_items = [line.text for i, line in enumerate(lines) if not priced or i < priced[0] or i > priced[-1]]
+    place = address_currency(outside_items)
     local = place[0] if place else default
     votes: dict[str, float] = {}
     dollar_signs = 0.0

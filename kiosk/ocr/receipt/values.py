@@ -154,18 +154,20 @@ _PLACE_CURRENCIES: tuple[tuple[str, str, str], ...] = (
     ("HKD", "Hong Kong", r"HONG\s?KONG|KOWLOON"),
     ("AUD", "Australia", r"AUSTRALIA"),
     ("NZD", "New Zealand", r"NEW\s?ZEALAND"),
-    ("GBP", "the United Kingdom", r"UNITED\s?KINGDOM|ENGLAND|SCOTLAND|LONDON"),
-    ("EUR", "the euro area", r"FRANCE|PARIS|DEUTSCHLAND|GERMANY|ITALIA|ESPA[NÑ]A|NEDERLAND|BELGIQUE|BELGIE|[OÖ]STERREICH|"
+    ("GBP", "the United Kingdom", r"UNITED\s?KINGDOM|(?<!NEW )ENGLAND|SCOTLAND"),
+    ("EUR", "the euro area", r"FRANCE|DEUTSCHLAND|GERMANY|ITALIA|ESPA[NÑ]A|NEDERLAND|BELGIQUE|BELGIE|[OÖ]STERREICH|"
      r"PORTUGAL|IRELAND|SUOMI|FINLAND"),
 )
 _PLACE_RES = tuple((code, country, re.compile(rf"(?<![A-Z])(?:{names})(?![A-Z])")) for code, country, names in _PLACE_CURRENCIES)
 
 
 def address_currency(texts: Sequence[str]) -> tuple[str, str] | None:
-    """The currency of the one country `texts` (a receipt's rows) place the shop in, and that country's name.
+    """The currency of the one country `texts` (a receipt's address rows) place the shop in, and that country's name.
 
     None when no place is named, or places of two currencies are (a chain's
     other branches, an importer's address): then the address proves nothing.
+    Give the rows above the first amount and below the last, not the items
+    ("NEW ZEALAND LAMB" is no address).
     """
     found: dict[str, str] = {}
     for text in texts:
