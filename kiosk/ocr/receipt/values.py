@@ -20,6 +20,7 @@ __all__ = [
     "Amount",
     "DateMatch",
     "CurrencyMatch",
+    "address_currency",
     "find_amounts",
     "find_currencies",
     "find_dates",
