@@ -1,6 +1,6 @@
 """Evaluate MRZ reading on a labelled folder of images, ours and PassportEye's side by side.
 
-    .venv/bin/python bench/mrz_eval.py DIR LABELS.json [--engine onnx] [--passporteye] [--json]
+    .venv/bin/python bench/mrz_eval.py DIR LABELS.json [--passporteye] [--json]
 
 Per image: the kiosk's `MrzReader` (after one warm-up read), compared with
 the labels (`has_mrz`, `mrz_lines`, `all_check_digits_valid`, as in
@@ -54,15 +54,14 @@ def key_fields(lines: list[str]) -> dict[str, str | None]:
     return {name: result.value(name) for name in KEY_FIELDS} if result.fields else {}
 
 
-def evaluate_ours(folder: Path, labels: dict[str, dict], engine_name: str, dump: Path | None = None) -> dict:
+def evaluate_ours(folder: Path, labels: dict[str, dict], dump: Path | None = None) -> dict:
     from kiosk.images import load_image
-    from kiosk.ocr.engine import create_engine
     from kiosk.ocr.mrz.read import MrzReader
 
     from kiosk.config import OcrSettings
 
     threshold = OcrSettings().confidence_threshold
-    reader = MrzReader(create_engine(engine_name))
+    reader = MrzReader()
     names = sorted(labels)
     reader.read(load_image(folder / names[0]))  # warm-up
     rows = []
@@ -207,13 +206,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("labels", type=Path)
-    parser.add_argument("--engine", default="onnx")
     parser.add_argument("--passporteye", metavar="PYTHON", help="also run PassportEye (installed for this Python) on the same images")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--dump", type=Path, metavar="FILE", help="write each image's read and scores as JSON lines")
     args = parser.parse_args()
     labels = json.loads(args.labels.read_text())
-    results = {"kiosk": evaluate_ours(args.folder, labels, args.engine, args.dump)}
+    results = {"kiosk": evaluate_ours(args.folder, labels, args.dump)}
     if args.passporteye:
         results["passporteye"] = evaluate_passporteye(args.folder, labels, args.passporteye)
     if args.json:

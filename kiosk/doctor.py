@@ -1,8 +1,7 @@
 """Checks the installation: one OpenCV, the OCR models, the fonts.
 
 `python -m kiosk.doctor` prints problems and exits 1 when something is wrong;
-`--fix` removes a second OpenCV build pulled in by another package, then
-trains the MRZ cell classifier when it is missing or was trained by older code.
+`--fix` removes a second OpenCV build pulled in by another package.
 """
 
 from __future__ import annotations
@@ -44,14 +43,12 @@ def fix() -> None:
         headless = installed("opencv-python-headless")
         spec = f"opencv-python-headless=={headless}" if headless else "opencv-python-headless<5"
         subprocess.run([*pip, "install", "--force-reinstall", "--no-deps", spec], check=True)
-    # In a fresh process: OpenCV may have just been replaced under this one.
-    subprocess.run([sys.executable, "-m", "kiosk.ocr.mrz.cells_train", "--if-stale"], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk.doctor", description=__doc__)
     parser.add_argument(
-        "--fix", action="store_true", help="remove a second OpenCV build, train the MRZ cell classifier if needed"
+        "--fix", action="store_true", help="remove a second OpenCV build"
     )
     args = parser.parse_args(argv)
     if args.fix:

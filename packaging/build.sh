@@ -92,7 +92,7 @@ done
 bundle_seconds=$(since "$bundle_started")
 for model in rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx \
   rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx fastmrz/model/mrz_seg.onnx rapidocr/models/PP-OCRv6_rec_small.onnx \
-  selftest/expected.json resources/fonts/OCRB.otf resources/models/mrz_cells.npz resources/models/mrz_rows.onnx; do
+  selftest/expected.json resources/fonts/OCRB.otf resources/models/mrz_rows.onnx; do
   [ -f "$BUNDLE/_internal/$model" ] || { echo "build.sh: $model is missing from the bundle" >&2; exit 1; }
 done
 bundle_size=$(du -sh "$BUNDLE" | cut -f1)

@@ -53,7 +53,4 @@ if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp_inputs" ]; then
   .venv/bin/python -m kiosk.doctor --fix
   echo "$stamp_inputs" > .venv/.setup-stamp
 fi
-# The MRZ cell classifier is trained here from the OCR-B font (about 20 s), not downloaded
-# or committed; again only when its code changed (doctor --fix above trains it on a fresh install).
-.venv/bin/python -m kiosk.ocr.mrz.cells_train --if-stale
 .venv/bin/python -m kiosk.doctor

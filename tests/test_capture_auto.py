@@ -52,9 +52,8 @@ def run_video(path, analyser, timeout: float = 30.0, **kwargs):
     return scan, states, hints
 
 
-@ONNX
-def test_passport_sliding_into_view_is_read_exactly(engine, videos, passport):
-    scan, states, hints = run_video(videos["none"], PassportAnalyser(engine))
+def test_passport_sliding_into_view_is_read_exactly(videos, passport):
+    scan, states, hints = run_video(videos["none"], PassportAnalyser())
     result = scan.result
     assert result.state == DONE, result.reason
     assert list(result.mrz.lines) == list(passport.mrz())
@@ -72,10 +71,9 @@ def test_passport_sliding_into_view_is_read_exactly(engine, videos, passport):
     assert result.best_frame is not None and result.best_frame.shape == (720, 1280, 3)
 
 
-@ONNX
 @pytest.mark.parametrize("effect, hint", [("blur", "Hold still to focus"), ("glare", "Tilt to remove glare"), ("dark", "More light")])
-def test_bad_video_gives_the_hint_and_no_read(engine, videos, effect, hint):
-    scan, states, hints = run_video(videos[effect], PassportAnalyser(engine))
+def test_bad_video_gives_the_hint_and_no_read(videos, effect, hint):
+    scan, states, hints = run_video(videos[effect], PassportAnalyser())
     result = scan.result
     assert result.state == TIMED_OUT
     held = hints[len(hints) // 2 :]
@@ -85,8 +83,7 @@ def test_bad_video_gives_the_hint_and_no_read(engine, videos, effect, hint):
     assert result.best_frame is not None, "the best frame is kept for the remote fallback"
 
 
-@ONNX
-def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, passport):
+def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(passport):
     """Past the quality gate (forced here), a blurred MRZ may read wrong; the consensus never accepts a wrong read.
 
     Widened MRZ rows sometimes read even this blur right; then the scan may
@@ -95,7 +92,7 @@ def test_blurred_frames_read_anyway_never_give_a_confirmed_wrong_read(engine, pa
     from test_capture_videos import blurred
 
     source, frames = demo_frames()
-    analyser = PassportAnalyser(engine)
+    analyser = PassportAnalyser()
     meter = QualityMeter("passport")
     scan = AutoCapture(analyser, timeout=60)
     held = [f for f in frames if f.timestamp > TIMELINE.empty + TIMELINE.slide_in + 0.2][:6]
@@ -125,8 +122,7 @@ def test_receipt_completes_on_a_steady_sharp_frame(engine, videos, receipt):
     assert result.analysed == 1 and result.best_frame is not None
 
 
-@ONNX
-def test_passport_at_an_angle_band_is_straightened(engine, passport):
+def test_passport_at_an_angle_band_is_straightened(passport):
     """The band crop of a skewed MRZ is turned level before its rows are cut."""
     import cv2
 
@@ -136,7 +132,7 @@ def test_passport_at_an_angle_band_is_straightened(engine, passport):
     band = page[int(page.shape[0] * 0.78) :, :]
     matrix = cv2.getRotationMatrix2D((band.shape[1] / 2, band.shape[0] / 2), 3.0, 1.0)
     skewed = cv2.warpAffine(band, matrix, (band.shape[1], band.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-    analyser = PassportAnalyser(engine)
+    analyser = PassportAnalyser()
     level = analyser.read_band(deskew_band(skewed))
     assert level is not None and level.ok and list(level.lines) == list(passport.mrz())
 

@@ -15,7 +15,6 @@ from kiosk.capture.sources import FileSource
 from kiosk.ocr.mrz.parse import parse_mrz
 from test_capture_videos import TIMELINE, FlakySource, passport_video
 
-ONNX = pytest.mark.parametrize("engine", ["onnx"], indirect=True)
 
 
 class Recorder:
@@ -54,10 +53,9 @@ def no_threads_left(pipeline):
     return not any(t.is_alive() for t in pipeline._threads)
 
 
-@ONNX
-def test_demo_passport_is_read_live_and_the_pipeline_stops_cleanly(engine, passport):
+def test_demo_passport_is_read_live_and_the_pipeline_stops_cleanly(passport):
     rec = Recorder()
-    scan = AutoCapture(PassportAnalyser(engine), timeout=30)
+    scan = AutoCapture(PassportAnalyser(), timeout=30)
     pipeline = CapturePipeline(demo(), scan, on_frame=rec.on_frame, on_status=rec.on_status, on_result=rec.on_result)
     pipeline.start()
     result = pipeline.wait(40)
@@ -122,11 +120,10 @@ def test_preview_keeps_flowing_while_a_slow_read_runs_and_analysis_takes_the_new
     assert pipeline.dropped > 0
 
 
-@ONNX
-def test_unplugged_source_says_so_retries_and_recovers(engine, passport):
+def test_unplugged_source_says_so_retries_and_recovers(passport):
     rec = Recorder()
     source = FlakySource(demo(), fail_after=15, refusals=2)
-    scan = AutoCapture(PassportAnalyser(engine), timeout=40)
+    scan = AutoCapture(PassportAnalyser(), timeout=40)
     pipeline = CapturePipeline(source, scan, on_status=rec.on_status, retry_seconds=0.1)
     pipeline.start()
     result = pipeline.wait(50)
@@ -167,10 +164,9 @@ def test_source_that_fails_for_good_ends_the_scan_with_its_reason():
     assert result is not None and result.state == TIMED_OUT and "camera failed" in result.reason
 
 
-@ONNX
-def test_file_that_ends_before_a_read_times_out_with_the_best_frame(engine, tmp_path):
+def test_file_that_ends_before_a_read_times_out_with_the_best_frame(tmp_path):
     path = passport_video(tmp_path / "blurred.avi", "blur")
-    scan = AutoCapture(PassportAnalyser(engine), timeout=30)
+    scan = AutoCapture(PassportAnalyser(), timeout=30)
     pipeline = CapturePipeline(FileSource(path, realtime=False), scan)
     pipeline.start()
     result = pipeline.wait(20)
@@ -181,9 +177,8 @@ def test_file_that_ends_before_a_read_times_out_with_the_best_frame(engine, tmp_
     assert pipeline.status.source.state == "ended"
 
 
-@ONNX
-def test_a_running_pipeline_takes_one_scan_after_another(engine, passport):
-    analyser = PassportAnalyser(engine)
+def test_a_running_pipeline_takes_one_scan_after_another(passport):
+    analyser = PassportAnalyser()
     pipeline = CapturePipeline(demo(), AutoCapture(analyser, timeout=30))
     pipeline.start()
     try:
@@ -250,9 +245,8 @@ class ChokesFirst:
         return self.analyser.read(image, quality)
 
 
-@ONNX
-def test_a_frame_the_reader_chokes_on_is_skipped_and_the_scan_goes_on(engine, passport):
-    scan = AutoCapture(ChokesFirst(PassportAnalyser(engine), 2), timeout=30)
+def test_a_frame_the_reader_chokes_on_is_skipped_and_the_scan_goes_on(passport):
+    scan = AutoCapture(ChokesFirst(PassportAnalyser(), 2), timeout=30)
     pipeline = CapturePipeline(demo(), scan)
     pipeline.start()
     result = pipeline.wait(40)

@@ -4,7 +4,6 @@ from datetime import date
 
 import cv2
 import numpy as np
-import pytest
 
 from kiosk.capture.synthetic import PassportData, passport_page
 from kiosk.ocr.mrz.parse import parse_mrz, parse_mrz_text
@@ -93,17 +92,23 @@ def degrade(image: np.ndarray, seed: int) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("engine", ["onnx"], indirect=True)
-def test_consensus_over_real_reads_of_poor_frames(engine):
+def small_poor_frame(image: np.ndarray, seed: int) -> np.ndarray:
+    """The page at 0.4 of its size (MRZ capitals about 8 px), blurred, dim and noisy: the row model misreads
+    a few characters of each such frame, different ones each time."""
+    rng = np.random.default_rng(seed)
+    out = cv2.GaussianBlur(cv2.resize(image, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA), (0, 0), 1.0)
+    out = out.astype(np.float32) * 0.55 + 70 + rng.normal(0, 30, out.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_consensus_over_real_reads_of_poor_frames():
     data = PassportData(surname="OKONKWO-BAPTISTE", given_names="CHIMAMANDA")
     page = passport_page(data)
-    reader = MrzReader(engine)
-    reader.row_reader = None  # frames beyond the general recogniser alone (the row model reads them: test_mrz_rows)
-    reader.budget = float("inf")  # every slower way, as consensus over frames gets them when the model is missing
+    reader = MrzReader()
     consensus = MrzConsensus()
     singles = []
     for seed in range(5):
-        single = reader.read(degrade(page, seed)).result
+        single = reader.read(small_poor_frame(page, seed)).result
         singles.append(single)
         consensus.add(single)
     result = consensus.result
@@ -117,7 +122,7 @@ def test_consensus_over_real_reads_of_poor_frames(engine):
     assert result.confidence >= max(s.confidence for s in singles if s.status != "no_mrz")
 
 
-def test_what_the_cell_reader_said_in_each_frame_still_counts_in_the_consensus():
+def test_what_the_reader_doubted_in_each_frame_still_counts_in_the_consensus():
     # L52OOBXK3 read with both O as 0: the check digit still holds (weights 7 and 3 cancel).
     from kiosk.ocr.mrz.icao import td3_lines
 

@@ -30,8 +30,8 @@ READ_TODAY = [
 
 
 @pytest.fixture(scope="module")
-def reader(engine):
-    return MrzReader(engine)
+def reader():
+    return MrzReader()
 
 
 @pytest.mark.parametrize("name", READ_TODAY)
@@ -110,21 +110,6 @@ def test_scan_passport_command_prints_the_record(passport_file, passport):
     assert out["fields"]["expiry_date"]["value"] == "2032-04-15"
     assert 0 < out["fields"]["surname"]["confidence"] <= 1
     assert out["seconds"] > 0
-
-
-def test_a_doubtful_k_whose_runner_up_is_a_filler_reads_as_filler():
-    from kiosk.ocr.mrz.read import prefer_fillers
-    from kiosk.ocr.engine.types import CharScore, TextLine
-
-    chars = (
-        CharScore("K", 0.95, "<", 0.01),  # a real K: kept
-        CharScore("K", 0.55, "<", 0.40),  # a small filler the recogniser took for K
-        CharScore("<", 0.90, "K", 0.05),
-    )
-    line = TextLine("KK<", 0.8, ((0, 0), (1, 0), (1, 1), (0, 1)), chars)
-    fixed = prefer_fillers(line)
-    assert fixed.text == "K<<"
-    assert fixed.chars[1].confidence == 0.40 and fixed.chars[1].runner_up == "K"
 
 
 def test_the_decoder_reports_each_characters_runner_up(engine):

@@ -24,8 +24,8 @@ PER_FORMAT = 3
 
 
 @pytest.fixture(scope="module")
-def reader(engine):
-    return MrzReader(engine)
+def reader():
+    return MrzReader()
 
 
 def photos(seed: int, valid: bool, per_format: int) -> list[tuple[str, tuple[str, ...], np.ndarray]]:

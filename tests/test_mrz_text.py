@@ -768,3 +768,31 @@ def test_a_name_letter_two_readers_disagree_on_is_left_to_the_operator():
     assert not result.field("surname").valid and "W" in result.field("surname").reason
     assert result.field("given_names").valid
     assert parse_mrz(lines, [[CharScore(c, 0.9) for c in line] for line in lines]).status == "ok"
+
+
+def test_a_crew_member_certificate_keeps_its_c_even_when_a_filler_was_nearly_read():
+    lines = ["ACUTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+    scores = [[CharScore(c, 0.9) for c in line] for line in lines]
+    scores[0][1] = CharScore("C", 0.9, "<", 0.3)
+    assert parse_mrz(lines).status == "ok"
+    assert parse_mrz(lines, scores).value("document_type") == "AC"
+    lines[0] = "IC" + lines[0][2:]
+    scores[0][0] = CharScore("I", 0.9)
+    assert parse_mrz(lines, scores).value("document_type") == "I"
+
+
+def test_a_doubtful_first_letter_no_document_code_begins_with_is_the_one_the_format_allows():
+    # A small P of a 270 px web thumbnail read as Y (runner-up F): two lines of 44 are a passport's, P.
+    lines = ["YCAZEABDULLAYEV<<DIL<<<<<<<<<<<<<<<<<<<<<<<<", "C193895647AZE9408148M28081525188L2V<<<<<<<42"]
+    scores = [[CharScore(c, 0.99) for c in line] for line in lines]
+    scores[0][0] = CharScore("Y", 0.26, "F", 0.18)
+    result = parse_mrz(lines, scores, today=date(2026, 12, 7))
+    assert result.status == "ok" and result.value("document_type") == "PC"
+    assert [(c.position, c.from_char, c.to_char) for c in result.corrections] == [(0, "Y", "P")]
+    # A Y the recogniser was sure of is left as read: the document type is then invalid.
+    sure = [list(row) for row in scores]
+    sure[0][0] = CharScore("Y", 0.99, confirmed=True)
+    assert parse_mrz(lines, sure, today=date(2026, 12, 7)).status == "invalid"
+    # No check digit covers the code: with a check failing elsewhere the Y stays.
+    broken = [lines[0], lines[1][:9] + "1" + lines[1][10:]]
+    assert parse_mrz(broken, scores, today=date(2026, 12, 7)).value("document_type") == "YC"

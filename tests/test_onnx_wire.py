@@ -8,16 +8,16 @@ import pytest
 from kiosk.capture.synthetic import receipt_page
 from kiosk.errors import EngineError
 from kiosk.ocr.engine import create_engine, onnx_wire
-from kiosk.ocr.engine.engines import create_rereader, outside_east_asian_scripts
+from kiosk.ocr.engine.engines import create_v6_recogniser, outside_east_asian_scripts
 from kiosk.ocr.engine.geometry import crop_quad
-from kiosk.ocr.engine.models import mrz_rereader_model
+from kiosk.ocr.engine.models import pp_ocrv6_rec_model
 from kiosk.ocr.engine.onnx_backend import RecogniserBackend
 from kiosk.ocr.engine.pipeline import PipelineEngine
 
 
 @pytest.fixture(scope="module")
 def model_bytes() -> bytes:
-    return mrz_rereader_model().read_bytes()
+    return pp_ocrv6_rec_model().read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_a_damaged_model_is_a_clear_error(model_bytes):
 
 
 def test_the_kept_classes_are_what_a_kiosk_reads():
-    charset = create_rereader().backend.charset
+    charset = create_v6_recogniser().backend.charset
     assert charset[0] == "<blank>" and charset[-1] == " "
     assert set(string.ascii_letters + string.digits + string.punctuation + "€£¥₹¢") <= set(charset)
     assert {"Ä", "é", "ß", "Ω"} <= set(charset)
@@ -51,8 +51,8 @@ def test_the_kept_classes_are_what_a_kiosk_reads():
 
 def test_receipt_lines_read_as_with_every_class(receipt_lines):
     """Each line's scores over the kept classes are the whole model's, renormalised: same text, same confidence order."""
-    full = PipelineEngine("full", RecogniserBackend(mrz_rereader_model()))
-    cut = create_rereader()
+    full = PipelineEngine("full", RecogniserBackend(pp_ocrv6_rec_model()))
+    cut = create_v6_recogniser()
     assert len(receipt_lines) >= 10
     kept = [full.backend.charset.index(c) for c in cut.backend.charset]
     full_scores = full.recognise_scores(receipt_lines)

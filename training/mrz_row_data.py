@@ -29,7 +29,6 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.countries import ICAO_SPECIAL, ISO_ALPHA3
-from kiosk.ocr.mrz.cells_train import random_row
 from kiosk.ocr.mrz.icao import td1_lines, td2_lines, td3_lines
 from kiosk.ocr.mrz.row_input import ALPHABET, row_input
 
@@ -45,6 +44,20 @@ WIDTHS = (44, 36, 30)
 
 
 @lru_cache(maxsize=64)
+def random_row(rng: np.random.Generator, width: int) -> str:
+    """MRZ-like text: letters, digits and filler runs, in the proportions MRZ lines have."""
+    out: list[str] = []
+    while len(out) < width:
+        kind = rng.random()
+        if kind < 0.3:
+            out += ["<"] * int(rng.integers(1, 12))
+        elif kind < 0.6:
+            out += list(rng.choice(list(string.ascii_uppercase), int(rng.integers(2, 9))))
+        else:
+            out += list(rng.choice(list(ALPHABET[:-1]), int(rng.integers(2, 10))))
+    return "".join(out[:width])
+
+
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 

@@ -36,7 +36,7 @@ from kiosk.ocr.mrz.consensus import MrzConsensus
 from kiosk.ocr.mrz.locate import MrzLocator
 from kiosk.ocr.mrz.read import MrzReader, PassportRead, better
 from kiosk.ocr.receipt.read import ReceiptRead
-from kiosk.ocr.engine.types import MRZ_ALPHABET, OcrEngine
+from kiosk.ocr.engine.types import OcrEngine
 from kiosk.records import Record
 from kiosk.status import rank
 
@@ -121,8 +121,7 @@ class PassportAnalyser:
 
     mode = "passport"
 
-    def __init__(self, engine: OcrEngine, threads: int = 1, locator_every: int = 2) -> None:
-        self.engine = engine
+    def __init__(self, threads: int = 1, locator_every: int = 2) -> None:
         self.threads = threads
         self.locator_every = max(1, locator_every)
         self._reader: MrzReader | None = None
@@ -132,7 +131,7 @@ class PassportAnalyser:
     def reader(self) -> MrzReader:
         """The MRZ reader, its locator on a few non-spinning threads (it shares the CPU with the preview)."""
         if self._reader is None:
-            self._reader = MrzReader(self.engine, MrzLocator(threads=max(1, self.threads)))
+            self._reader = MrzReader(MrzLocator(threads=max(1, self.threads)))
         return self._reader
 
     @property
@@ -143,7 +142,7 @@ class PassportAnalyser:
         """Run the models once so the first real read is not slowed by their start-up."""
         blank = np.full((40, 600, 3), 235, np.uint8)
         cv2.putText(blank, "P<UTOERIKSSON<<ANNA", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20, 20, 20), 2)
-        self.engine.recognise([blank], alphabet=MRZ_ALPHABET)
+        self.reader.row_reader.recognise([blank])
         self.locator.mask(np.full((256, 256, 3), 200, np.uint8))
 
     def read(self, image: np.ndarray, quality: Quality) -> Reading:

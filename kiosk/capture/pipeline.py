@@ -470,10 +470,10 @@ def create_analyser(mode: str, settings=None, engine=None):
 
     settings = settings or Settings()
     threads = analysis_threads(settings)
-    if engine is None:
-        engine = create_engine(settings.ocr.engine, threads, settings.ocr.max_side)
     if mode == "passport":
-        return PassportAnalyser(engine, threads)
+        return PassportAnalyser(threads)
     if mode == "receipt":
+        if engine is None:
+            engine = create_engine(settings.ocr.engine, threads, settings.ocr.max_side)
         return ReceiptAnalyser(engine, settings.receipt)
     raise ValueError(f"unknown capture mode {mode!r}; choose passport or receipt")

@@ -96,8 +96,7 @@ class ScanModels:
         with self._lock:
             reader = self._readers.get(kind)
             if reader is None:
-                engine = self.load_engine()
-                reader = MrzReader(engine) if kind == "passport" else ReceiptReader(engine, self.settings.receipt)
+                reader = MrzReader() if kind == "passport" else ReceiptReader(self.load_engine(), self.settings.receipt)
                 self._readers[kind] = reader
             return reader
 

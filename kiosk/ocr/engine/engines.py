@@ -56,20 +56,20 @@ def outside_east_asian_scripts(char: str) -> bool:
     return not name.startswith(EAST_ASIAN_SCRIPTS)
 
 
-def create_rereader(threads: int = 0) -> PipelineEngine:
-    """PP-OCRv6's recogniser alone, without East Asian scripts (receipt text, MRZ rows read a second time;
+def create_v6_recogniser(threads: int = 0) -> PipelineEngine:
+    """PP-OCRv6's recogniser alone, without East Asian scripts (receipt text;
     `recognise` only, `read` raises)."""
-    from kiosk.ocr.engine.models import mrz_rereader_model
+    from kiosk.ocr.engine.models import pp_ocrv6_rec_model
     from kiosk.ocr.engine.onnx_backend import RecogniserBackend
 
-    return PipelineEngine("pp-ocrv6-rec", RecogniserBackend(mrz_rereader_model(), threads, outside_east_asian_scripts))
+    return PipelineEngine("pp-ocrv6-rec", RecogniserBackend(pp_ocrv6_rec_model(), threads, outside_east_asian_scripts))
 
 
 @lru_cache(maxsize=1)
-def shared_rereader() -> PipelineEngine | None:
-    """The one PP-OCRv6 recogniser of the process (MRZ second reads, receipt text), or None when it is not installed."""
+def shared_v6_recogniser() -> PipelineEngine | None:
+    """The one PP-OCRv6 recogniser of the process (receipt text), or None when it is not installed."""
     try:
-        return create_rereader()
+        return create_v6_recogniser()
     except (EngineError, OSError) as exc:
         log.warning("PP-OCRv6 recogniser unavailable (%s): run scripts/setup.sh", exc)
         return None
@@ -85,5 +85,5 @@ def receipt_engine(engine: OcrEngine, detect_side: int = 0) -> OcrEngine:
     """
     if not isinstance(engine, PipelineEngine):
         return engine
-    recogniser = shared_rereader()
+    recogniser = shared_v6_recogniser()
     return (engine if recogniser is None else engine.with_recogniser(recogniser)).detecting_at(detect_side)

@@ -1,5 +1,5 @@
 """Where the models are: PP-OCRv4, PP-OCRv6's recogniser and FastMRZ inside installed PyPI packages, never downloaded;
-the MRZ cell classifier trained at setup; the MRZ row recogniser trained here and committed."""
+the MRZ row recogniser trained here and committed."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def onnx_model_paths() -> dict[str, Path]:
     }
 
 
-def mrz_rereader_model() -> Path:
+def pp_ocrv6_rec_model() -> Path:
     """PP-OCRv6's small recogniser, shipped in the rapidocr 3.10 wheel (only this file is used, not rapidocr's code)."""
     root = _package_dir("rapidocr") or Path("rapidocr-not-installed")
     return root / "models" / "PP-OCRv6_rec_small.onnx"
@@ -50,9 +50,6 @@ def fastmrz_segmentation_model() -> Path:
 
 
 MODELS_DIR = Path(__file__).resolve().parents[3] / "resources" / "models"
-MRZ_CELLS_MODEL = MODELS_DIR / "mrz_cells.npz"
-"""Trained from the OCR-B font by `python -m kiosk.ocr.mrz.cells_train` (scripts/setup.sh runs it,
-packaging bundles it); never downloaded, never in git."""
 MRZ_ROWS_MODEL = MODELS_DIR / "mrz_rows.onnx"
 """The MRZ row recogniser trained by `training/train_mrz_rows.py`: committed with its model card
 (`mrz_rows.md`) beside it, bundled by packaging."""
@@ -60,7 +57,7 @@ MRZ_ROWS_MODEL = MODELS_DIR / "mrz_rows.onnx"
 
 def missing_models(include_paddle: bool = True) -> list[str]:
     """One line per expected model file that is not installed."""
-    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), mrz_rereader_model(), MRZ_CELLS_MODEL, MRZ_ROWS_MODEL]
+    expected = list(onnx_model_paths().values()) + [fastmrz_segmentation_model(), pp_ocrv6_rec_model(), MRZ_ROWS_MODEL]
     if include_paddle and _package_dir("paddle") is not None:
         expected += list(paddle_model_dirs().values())
     return [f"model missing: {path}" for path in expected if not path.exists()]

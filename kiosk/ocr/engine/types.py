@@ -18,8 +18,8 @@ class CharScore:
     """One decoded character, its probability, and the recogniser's second choice at that step.
 
     `position` is where along the line the recogniser saw it, as a share of
-    the line's width (-1 when not known). `confirmed` says a second reader
-    (the MRZ cell classifier) saw the same character with confidence.
+    the line's width (-1 when not known). `confirmed` says the reader is
+    sure of it (the MRZ row model at `rows.SURE`): no check-digit swap changes it.
     """
 
     char: str

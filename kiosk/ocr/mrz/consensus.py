@@ -124,8 +124,7 @@ class MrzConsensus:
     def _score(self, shape: Shape, row: int, col: int, char: str, confidence: float) -> CharScore:
         """The winning character with what the frames' readers said about it.
 
-        Confirmed when a second reader confirmed it in any frame (they are
-        not wrong in practice: see `mrz_cells.CELL_VOTE`); its runner-up is
+        Confirmed when the row model read it surely in any frame (`rows.SURE`); its runner-up is
         the other character with the highest share averaged over every frame
         that read the position, so one torn frame among many fades.
         """

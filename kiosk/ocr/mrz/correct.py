@@ -90,7 +90,7 @@ class Grid:
 
     `runner_ups` holds, where the recogniser gave one, each position's
     second choice and its share of the first choice's probability;
-    `confirmed` the positions a second reader saw the same character at.
+    `confirmed` the positions the row model read surely (`rows.SURE`).
     """
 
     def __init__(
@@ -208,6 +208,25 @@ def fix_document_code_filler(grid: Grid, pos: Pos) -> None:
         grid.change(pos, "<", "document_type: < nearly read, and commoner than a letter here")
 
 
+def fix_document_letter(grid: Grid, pos: Pos, allowed: str) -> None:
+    """The document code's first letter, read as one its format does not allow, becomes one it allows:
+    the recogniser's runner-up when that is allowed, else the only letter allowed.
+
+    Two lines of 44 begin with P (a passport) unless they begin with V (a visa,
+    read as such by its V), so a Y or F where a small P was printed is a P.
+    A letter the recogniser was sure of (`confirmed`) is left as read. No
+    check digit covers it: kept only when every check digit holds, which on
+    a TD3 line pair a visa's optional data never makes.
+    """
+    read = grid.char(pos)
+    if read in allowed or pos in grid.confirmed:
+        return
+    runner_up, _ = grid.runner_ups.get(pos, ("", 0.0))
+    letter = runner_up if runner_up and runner_up in allowed else allowed if len(allowed) == 1 else ""
+    if letter:
+        grid.change(pos, letter, f"document_type: no document code of this format begins with {read}")
+
+
 def fix_name(grid: Grid, positions: Sequence[Pos], field: str) -> None:
     """Names hold letters only; after the name ends, `<` misread as K/C/E/L goes back to `<`.
 
@@ -306,8 +325,7 @@ def contested_pair(
     """A check digit that holds as read and also with two contested characters swapped proves neither reading.
 
     Contested means a runner-up with a good share of the read character's
-    probability (`contested`): the recogniser torn, or the cell classifier
-    seeing another character (`mrz_cells.weigh`). Two O read as 0 at
+    probability (`contested`): the recogniser torn. Two O read as 0 at
     weights 7 and 3 cancel in the modulo-10 sum, so a number can hold its
     check digit with both wrong; and letters 10 apart (F and P, E, O and Y)
     are the same to it at any weight, so one contested letter is enough.
@@ -354,15 +372,15 @@ SUPPORT_SHARE = 0.05
 MAX_SWAP_COST = 4
 """One unlikely swap, or two that the image cannot rule out: more fits a modulo-10 check digit by chance too often."""
 CONFIRMED_COST = MAX_SWAP_COST + 1
-"""Two readers saw this character: on the band rows of 300 generated photos, 14247 such
-confirmations were all right, so no check digit swap may touch one."""
+"""The row model read this character surely (`rows.SURE`): no check digit swap may touch it, so a
+spoiled check digit is not "fixed" by changing what was printed clearly."""
 
 
 def swap_cost(grid: Grid, pos: Pos, alternative: str) -> int:
     """How unlikely a swap is: 1 the recogniser's own runner-up, 2 one the image cannot rule out, 4 any other.
 
     "Cannot rule out" is O for 0 and back, or a filler for its look-alike in
-    a run of fillers. A character the cell classifier confirmed is never
+    a run of fillers. A character the row model read surely is never
     swapped (`CONFIRMED_COST`). One unlikely swap ties with two that cannot be ruled
     out and is then not applied: with O/0 misread at random, a single Q or D
     that happens to satisfy a modulo-10 check digit is no proof.

@@ -31,6 +31,7 @@ from kiosk.ocr.mrz.correct import (
     Grid,
     Pos,
     fix_document_code_filler,
+    fix_document_letter,
     fix_name,
     fix_state_code,
     force_digits,
@@ -520,7 +521,7 @@ def _runner_ups(scores: Sequence[Sequence[CharScore]]) -> dict[Pos, tuple[str, f
 
 
 def _confirmed(scores: Sequence[Sequence[CharScore]]) -> frozenset[Pos]:
-    """Positions whose character a second reader saw too."""
+    """Positions whose character the row model read surely (`rows.SURE`)."""
     return frozenset((row, i) for row, line in enumerate(scores) for i, score in enumerate(line) if score.confirmed)
 
 
@@ -578,6 +579,7 @@ def _number_plan(grid: Grid, layout: Layout) -> NumberPlan:
 def _correct(grid: Grid, layout: Layout) -> list[Ambiguity]:
     """Fix what position rules prove, then what check digits prove; return what stays ambiguous."""
     force_letters(grid, _positions(layout.document_type), "document_type")
+    fix_document_letter(grid, _positions(layout.document_type)[0], DOCUMENT_LETTERS[layout.format])
     fix_document_code_filler(grid, _positions(layout.document_type)[1])
     ambiguities = [
         fix_state_code(grid, _positions(layout.issuing_state), "issuing_country", is_state_code),
@@ -812,13 +814,12 @@ CHIMAMANDA was read CHIMAMANOA with D at 0.49 of O.
 def _contested_letter(grid: Grid, positions: Sequence[Pos]) -> str:
     """Why a name is not proven when a letter in it was as likely another letter.
 
-    No check digit covers names, so a letter the cell classifier confidently
-    saw as another (or that the recogniser was torn on) is left to the operator.
+    No check digit covers names, so a letter the recogniser was torn on is left to the operator.
     """
     for pos in positions:
         runner_up, share = grid.runner_ups.get(pos, ("", 0.0))
         if share >= NAME_DOUBT_SHARE and runner_up.isalpha() and grid.char(pos).isalpha():
-            return f"a letter may be {runner_up}: two readings disagree, check the name"
+            return f"a letter may be {runner_up}: the reader was unsure, check the name"
     return ""
 
 

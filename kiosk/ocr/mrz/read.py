@@ -1,18 +1,18 @@
-"""Reading an MRZ from an image: locate the band, read its lines, parse and validate.
+"""Reading an MRZ from an image: find its rows, read them with the MRZ row model, parse and validate.
 
-The fast path cuts the located band into text rows by their ink profile and
-only runs the recogniser on them. When neither way up gives a valid MRZ, a
-second recogniser (PP-OCRv6's) reads the same rows and the two readings are
-weighed (`reread_rows`). When that still does not give a valid MRZ, the
-detector reads the band and then the whole page, and rows split by the
-detector are joined again. The best-validated result wins.
+The classical line finder's rows are read first (about 25 ms); when they do
+not settle the read, the segmentation model's band is cut into ink rows and
+read both ways up; then the page turned by 90 degrees either way. The row
+model (`rows`) is the only recogniser: the general PP-OCR recogniser, a
+second recogniser and a cell classifier once read the rows it did not
+settle, and on 900 generated photos and the shared images they changed one
+read in 900 while costing up to a second and 150-200 MB (see the README).
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 from itertools import product
 from dataclasses import dataclass, field, replace
@@ -24,21 +24,9 @@ from kiosk.records import PassportRecord, Record
 from kiosk.status import rank
 from kiosk.ocr.engine.geometry import crop_quad
 from kiosk.ocr.mrz.parse import LINE_SHAPES, MrzResult, parse_mrz
-from kiosk.ocr.mrz.cells import (
-    CELL_VOTE,
-    MAX_DROPPED,
-    CellClassifier,
-    alternation_runs,
-    default_classifier,
-    fill_dropped,
-    ink_mask,
-    second_opinion,
-)
 from kiosk.ocr.mrz.locate import MrzBand, MrzLocator, lines_run_vertically, text_line_quads
 from kiosk.ocr.mrz.rows import SURE, RowRecogniser, default_row_recogniser
-from kiosk.ocr.engine.types import MRZ_ALPHABET, CharScore, OcrEngine, TextLine
-
-log = logging.getLogger(__name__)
+from kiosk.ocr.engine.types import CharScore, TextLine
 
 FULL_WIDTHS = frozenset(w for w, _ in LINE_SHAPES)
 MAX_WIDTH_SLACK = 3
@@ -57,8 +45,8 @@ class PassportRead:
 
     result: MrzResult
     path: str
-    """Which attempt gave it: "band" and "lines" (the row model), "band-general", "band-reread" and "lines-general"
-    (the general recognisers), each + "-turned"; "consensus", "none"."""
+    """Which rows gave it: "band" (the segmentation model's band) or "lines" (the line finder's), each + "-turned"
+    (the page turned by 90 degrees); "consensus" (live, over frames), "none"."""
     seconds: float
     region: np.ndarray | None = field(default=None, compare=False, repr=False)
     """The MRZ as read, upright: the band, or the text rows the line finder read (None: read from the whole page)."""
@@ -79,7 +67,7 @@ class PassportRead:
 
 @dataclass(frozen=True)
 class RowsRead:
-    """MRZ rows (band rows or the line finder's) and the first recogniser's reading of them, kept for the second."""
+    """MRZ rows (band rows or the line finder's) and the row model's reading of them."""
 
     crops: list[np.ndarray]
     lines: list[TextLine]
@@ -87,18 +75,13 @@ class RowsRead:
     settled: bool = False
     """The row model read it valid, or surely as printed (`sure_as_printed`): nothing else needs trying."""
 
-    @property
-    def ok(self) -> bool:
-        return self.result is not None and self.result.ok
-
 
 def sure_as_printed(result: MrzResult | None) -> bool:
     """Whether the row model's read is the answer whatever its check digits say: every character at least `SURE`.
 
     A document whose check digits fail as printed (a specimen, a misprint) is
     read `invalid` at once, naming the failing check, instead of being sent
-    through every slower path. Only the row model's confidences mean this; the
-    general recogniser is as sure of its misreadings.
+    through every slower path.
     """
     if result is None or result.status == "no_mrz" or not result.raw_scores:
         return False
@@ -112,10 +95,27 @@ def better(a: MrzResult, b: MrzResult | None) -> bool:
     return (rank(a.status), a.confidence) > (rank(b.status), b.confidence)
 
 
-def outranks(reread: MrzResult, b: MrzResult | None) -> bool:
-    """Whether a reading with the second recogniser's opinion (`reread_rows`) replaces `b`: only by a better
-    status, since that recogniser's confidence does not compare with the first's (it is surer when wrong)."""
-    return b is None or rank(reread.status) > rank(b.status)
+def alternation_runs(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Vertical runs of rows where ink and paper alternate often: text rows, not a strip of dark desk or shadow."""
+    profile = np.abs(np.diff(ink.astype(np.int16), axis=1)).sum(axis=1).astype(np.float32)
+    if profile.max() <= 0:
+        return []
+    on = profile > 0.25 * np.percentile(profile, 95)
+    runs, start = [], None
+    for y, flag in enumerate(np.append(on, False)):
+        if flag and start is None:
+            start = y
+        elif not flag and start is not None:
+            runs.append((start, y))
+            start = None
+    return runs
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """1 where there is ink (Otsu's threshold of the lightly blurred row), else 0."""
+    blurred = cv2.GaussianBlur(grey, (3, 3), 0)
+    _, ink = cv2.threshold(blurred, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return ink
 
 
 def ink_rows(band: np.ndarray) -> list[tuple[int, int]]:
@@ -220,110 +220,6 @@ def stack_rows(crops: list[np.ndarray]) -> np.ndarray | None:
     return np.vstack(padded)
 
 
-REREAD_SCALES = (0.5, 0.35)
-REREAD_SLACK = 6
-"""How many characters off its neighbours' width a row may be for reading again (`reread_off_width`)."""
-STRETCH = 1.5
-"""MRZ rows are widened by this before recognition. OCR-B in an MRZ is widely spaced
-monospace; the recogniser, trained on ordinary text, drops characters of it (QAQA read as
-QA) unless each character gets more of its time steps."""
-
-
-FILLER_LOOKALIKES = frozenset("KCE")
-FILLER_SHARE = 0.1
-"""A K, C or E whose runner-up is `<` with at least this share of its probability is read as `<`."""
-
-
-def prefer_fillers(line: TextLine) -> TextLine:
-    """Small OCR-B fillers look like K to the recogniser; when it nearly chose `<`, take `<`.
-
-    Fillers are the commonest MRZ character, while a K or C the recogniser
-    doubts this much against `<` is rare; the parser's check digits still
-    decide, and names, which no check digit covers, keep their capped confidence.
-    """
-    chars = tuple(
-        CharScore("<", c.runner_up_confidence, c.char, c.confidence, c.position)
-        if c.char in FILLER_LOOKALIKES and c.runner_up == "<" and c.runner_up_confidence >= FILLER_SHARE * c.confidence
-        else c
-        for c in line.chars
-    )
-    if chars == line.chars:
-        return line
-    return TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
-
-
-PAPER_MARGIN = 0.2
-"""Blank paper added above and below each row, as a share of the tallest, for a second read."""
-
-
-def with_paper_margin(crop: np.ndarray, margin: int) -> np.ndarray:
-    """The row with `margin` pixels of its own paper colour above and below.
-
-    Tight rows of blurred print are read with `<` taken for K or C far more
-    often than the same rows with some blank around them, as the detector
-    crops them; blank rather than more of the band, whose neighbouring line
-    would come in.
-    """
-    paper = [float(v) for v in np.percentile(crop.reshape(-1, crop.shape[2]), 90, axis=0)]
-    return cv2.copyMakeBorder(crop, margin, margin, 0, 0, cv2.BORDER_CONSTANT, value=paper)
-
-
-def recognise_rows(engine: OcrEngine, crops: list[np.ndarray], cells: CellClassifier | None = None) -> list[TextLine]:
-    """MRZ rows read in the MRZ alphabet, widened first (`STRETCH`), off-width rows read again.
-
-    With a cell classifier, rows also get its opinion (`cells_read`).
-    """
-    wide = [cv2.resize(c, None, fx=STRETCH, fy=1.0, interpolation=cv2.INTER_CUBIC) for c in crops]
-    lines = reread_off_width(engine, wide, engine.recognise(wide, alphabet=MRZ_ALPHABET))
-    if cells is not None:
-        widths = exact_widths(lines)
-        lines = [cells_read(cells, c, l, widths) for c, l in zip(crops, lines)]
-    return [prefer_fillers(line) for line in lines]
-
-
-def exact_widths(lines: list[TextLine]) -> set[int]:
-    """The MRZ line widths some of these rows have exactly."""
-    return {len(l.text) for l in lines} & FULL_WIDTHS
-
-
-def cells_read(cells: CellClassifier, crop: np.ndarray, line: TextLine, widths: set[int]) -> TextLine:
-    """The row with the cells' opinion: at full width (`second_opinion`), or a few characters short of a
-    neighbour's width with the dropped ones read from their cells (`fill_dropped`)."""
-    if len(line.text) in FULL_WIDTHS:
-        return second_opinion(cells, crop, line)
-    for width in widths:
-        if 0 < width - len(line.text) <= MAX_DROPPED:
-            filled = fill_dropped(cells, crop, line, width)
-            if filled is not None:
-                return filled
-    return line
-
-
-def reread_off_width(engine: OcrEngine, crops: list[np.ndarray], lines: list[TextLine]) -> list[TextLine]:
-    """Read again, at other scales, a row a few characters off the width its neighbours have exactly.
-
-    The recogniser sometimes drops a character pair in widely spaced print
-    (QAQA read as QA); padding the fillers would then hide the loss inside
-    a name that no check digit covers. A blurrier copy of the same crop is
-    usually read whole, or closer to whole: the cells then read what is
-    still missing (`cells_read`).
-    """
-    widths = exact_widths(lines)
-    out = list(lines)
-    for width in widths:
-        for i, line in enumerate(out):
-            if len(line.text) == width or abs(len(line.text) - width) > REREAD_SLACK:
-                continue
-            for scale in REREAD_SCALES:
-                small = cv2.resize(crops[i], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-                [again] = engine.recognise([small], alphabet=MRZ_ALPHABET)
-                if abs(len(again.text) - width) < abs(len(out[i].text) - width):
-                    out[i] = TextLine(again.text, again.confidence, line.box, again.chars)
-                if len(out[i].text) == width:
-                    break
-    return out
-
-
 MAX_SIDE = 2560
 """Larger photos are shrunk once before reading: MRZ characters stay over 15 px wide on a
 document that fills a quarter of a 4K frame, and every later step is cheaper."""
@@ -348,148 +244,35 @@ def blank_page(image: np.ndarray) -> bool:
     return int(np.count_nonzero(cv2.Canny(grey, 50, 150))) < BLANK_EDGE_PIXELS
 
 
-def second_reading(first: TextLine, second: TextLine) -> TextLine:
-    """`first` with another recogniser's reading of the same row (as long) weighed in, character by character.
-
-    Where the two agree, the surer one's scores stand: a letter the first
-    was torn on (W or N) is settled when the second saw it clearly. Where
-    they disagree, the character two readers saw leads (the first
-    recogniser's confirmed by the cells, or its runner-up the second saw),
-    else the surer reading; the other stays the runner-up at least half as
-    likely, so the parser's check digits decide and a name letter they
-    disagree on is left to the operator.
-    """
-    chars = []
-    for a, b in zip(first.chars, second.chars):
-        if a.char == b.char:
-            chars.append(a if a.confidence >= b.confidence else replace(b, position=a.position, confirmed=a.confirmed))
-            continue
-        if a.confirmed or (b.confidence <= a.confidence and a.runner_up != b.char):
-            lead, other = a, b
-        else:
-            lead, other = b, a
-        share = max(min(lead.confidence, other.confidence), 0.5 * lead.confidence)
-        chars.append(CharScore(lead.char, lead.confidence, other.char, share, a.position))
-    chars_t = tuple(chars)
-    if chars_t == first.chars:
-        return first
-    return TextLine("".join(c.char for c in chars_t), first.confidence, first.box, chars_t)
-
-
-def reread_rows(first: list[TextLine], second: list[TextLine]) -> list[TextLine]:
-    """Each row as the first recogniser read it with the second's opinion (`second_reading`) where both
-    read it as long; the second's reading (`read_once`) where only it has a width some row has exactly."""
-    widths = exact_widths(first) | exact_widths(second)
-    rows = []
-    for a, b in zip(first, second):
-        if len(a.text) == len(b.text):
-            rows.append(second_reading(a, b))
-        elif len(b.text) in widths and len(a.text) not in widths and (once := read_once(b)) is not None:
-            rows.append(once)
-        else:
-            rows.append(a)
-    return rows
-
-
-READ_ONCE_FLOOR = 0.5
-"""Below this, a character only one recogniser read is likelier something else (`read_once`)."""
-
-
-def read_once(line: TextLine) -> TextLine | None:
-    """A row only one recogniser could read, or None when it is not worth taking.
-
-    A letter it was unsure of (below `CELL_VOTE`) that the cells did not
-    confirm gets its letter runner-up as likely, so a name letter is left to
-    the operator (`mrz._contested_letter`): both recognisers take a blurred
-    D for O, and where the first did not read the row at all nothing else
-    stands between such a letter and a name no check digit covers. A row
-    with a character below `READ_ONCE_FLOOR` (unconfirmed) is not taken: a
-    check digit cannot tell letters 10 apart (G and Q, E, O and Y), so one
-    that holds proves nothing about a character the reader itself doubted.
-    """
-    if any(c.confidence < READ_ONCE_FLOOR and not c.confirmed for c in line.chars):
-        return None
-    chars = tuple(
-        replace(c, runner_up_confidence=c.confidence)
-        if c.confidence < CELL_VOTE and not c.confirmed and c.char.isalpha() and c.runner_up.isalpha()
-        else c
-        for c in line.chars
-    )
-    return line if chars == line.chars else TextLine("".join(c.char for c in chars), line.confidence, line.box, chars)
-
-
-@lru_cache(maxsize=1)
-def default_rereader() -> OcrEngine | None:
-    """PP-OCRv6's recogniser (`engines.shared_rereader`), or None when it is not installed (reading goes without)."""
-    from kiosk.ocr.engine.engines import shared_rereader
-
-    return shared_rereader()
-
-
 WIDE_SCALE = 0.7
 """Rows read again this wide (`row_input.WIDTH_SCALE` is 0.55) when a character is missing: CTC
 runs doubled letters together (`VMM9` read `VM9`) when they get too few time steps."""
 
-READ_BUDGET = 0.5
-"""Seconds into a read after which no slower way (the general recogniser after its first reading,
-the second one) is started: a hopeless image ends with what was read by then (`no_mrz` or `invalid`)."""
-
-
 class MrzReader:
     """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
 
-    def __init__(
-        self,
-        engine: OcrEngine,
-        locator: MrzLocator | None = None,
-        cells: CellClassifier | None = None,
-        rereader: OcrEngine | None = None,
-        row_reader: RowRecogniser | None = None,
-    ) -> None:
-        self.engine = engine
+    def __init__(self, locator: MrzLocator | None = None, row_reader: RowRecogniser | None = None) -> None:
         self.locator = locator or MrzLocator()
-        self.cells = cells if cells is not None else default_classifier()
-        self._rereader = rereader
-        self._rereader_set = rereader is not None
         self.row_reader = row_reader if row_reader is not None else default_row_recogniser()
-        """The MRZ row model (`rows`), read first; None reads with the general recogniser only."""
+        """The MRZ row model (`rows`), the one recogniser of MRZ rows."""
         self._rows: np.ndarray | None = None
         """The rows the line finder last read, stacked (see `_lines_by_model`)."""
-        self.budget = READ_BUDGET
-        self._deadline = float("inf")
-
-    @property
-    def rereader(self) -> OcrEngine | None:
-        """The second recogniser (`default_rereader` unless given), loaded when first needed:
-        live capture never needs it (0.15 s and about 80 MB)."""
-        if not self._rereader_set:
-            self._rereader, self._rereader_set = default_rereader(), True
-        return self._rereader
-
-    @rereader.setter
-    def rereader(self, value: OcrEngine | None) -> None:
-        self._rereader, self._rereader_set = value, True
 
     def read(self, image: np.ndarray) -> PassportRead:
-        """The best read: the row model first, slower ways only while it has not settled the read.
+        """The best read: the line finder's rows, then the band's, upright and then turned.
 
-        The fast paths (the classical line finder's rows, about 25 ms with the
-        row model; the segmentation model's band cut into ink rows, read both
-        ways up, about 0.15-0.3 s more) are tried upright and, when
-        they find nothing, on the page turned by 90 degrees either way; turned
-        first when the line finder sees the page's lines run up and down
-        (`lines_run_vertically`). In each, the row model reads first and a
-        read it settles (`sure_as_printed`: valid, or surely as printed) ends
-        the search; the general recogniser (and the second one) read the same
-        rows only when it did not, and only the way up the model read as an
-        MRZ. No slower way starts once `budget` seconds have gone, except the
-        general recogniser's first reading of the band the model read as an
-        MRZ (one call, 0.2-0.8 s): on a loaded machine the budget was gone
-        before it and a 270 px web thumbnail it reads went unread. Nothing read says why (`NO_MRZ`, or `UNREADABLE`
-        for an `unreadable_mrz` band).
+        The line finder with the row model takes about 25 ms; the band's
+        segmentation model 0.15-0.3 s more, so it runs only when the line
+        finder's rows did not settle the read. Both are tried upright and,
+        when they find nothing, on the page turned by 90 degrees either way;
+        turned first when the line finder sees the page's lines run up and
+        down (`lines_run_vertically`). A read that settles
+        (`sure_as_printed`: valid, or surely as printed) ends the search, so
+        the work per image is bounded: at most three line finder passes and
+        one band. Nothing read says why (`NO_MRZ`, or `UNREADABLE` for an
+        `unreadable_mrz` band).
         """
         started = time.perf_counter()
-        self._deadline = started + self.budget
         image = limit_size(image)
         if blank_page(image):
             return PassportRead(replace(parse_mrz([]), reason=NO_MRZ), "none", time.perf_counter() - started)
@@ -514,66 +297,35 @@ class MrzReader:
         region = band.crop if path.startswith("band") and band is not None else rows if path.startswith("lines") else None
         return PassportRead(best, path, time.perf_counter() - started, region)
 
-    def _in_time(self) -> bool:
-        """Whether a slower way may still start (`budget`)."""
-        return time.perf_counter() < self._deadline
-
     def _read_fast(
         self, image: np.ndarray, search_band: bool = True, quads: list[np.ndarray] | None = None
     ) -> tuple[MrzResult | None, str, MrzBand | None]:
-        """The line finder's rows by the row model, the band (either way up), then the line finder's rows
-        by the general recogniser; stops at the first valid or settled read (`RowsRead.settled`).
+        """The line finder's rows, then the band (either way up); stops at the first settled read.
 
-        The line finder and the row model together take about 25 ms; the band's segmentation model
-        0.15-0.3 s, so it runs only when the rows the line finder found did not settle the read,
-        and only with `search_band`: it finds a band turned by 90 degrees as well as upright and cuts
-        it out lying flat, so looking again on the page turned would find the same band. `quads`: the
-        line finder's lines of `image`, when already found.
+        The band is looked for only with `search_band`: the segmentation model finds a band turned
+        by 90 degrees as well as upright and cuts it out lying flat, so looking again on the page
+        turned would find the same band. `quads`: the line finder's lines of `image`, when already found.
         """
-        lines = self._line_rows(image, quads)
-        best, settled, line_models = self._lines_by_model(lines)
+        best, settled = self._lines_by_model(self._line_rows(image, quads))
         if settled:
             return best, "lines", None
         path = "lines" if best is not None else "none"
         band = self.locator.locate(image) if search_band else None
         if band is not None:
-            cuts = [cut for cut in (band_row_crops(band.crop), band_row_crops(cv2.rotate(band.crop, cv2.ROTATE_180))) if cut]
-            models = [model for model in (self._model_rows(crops) for crops in cuts) if model is not None]
-            for model in models:
+            for crops in (band_row_crops(band.crop), band_row_crops(cv2.rotate(band.crop, cv2.ROTATE_180))):
+                model = self._model_rows(crops) if crops else None
+                if model is None or model.result is None:
+                    continue
                 if model.settled:
                     return model.result, "band", band
-                if model.result is not None and better(model.result, best):
+                if better(model.result, best):
                     best, path = model.result, "band"
-            read: list[RowsRead] = []
-            for crops in self._worth_general(cuts, models):
-                if read and not self._in_time():
-                    break
-                first = self._engine_rows(crops)
-                read.append(first)
-                if first.result is not None and better(first.result, best):
-                    best, path = first.result, "band-general"
-                if best is not None and best.ok:
-                    return best, path, band
-            for first in self._worth_rereading(read):
-                if not self._in_time():
-                    break
-                result = self._reread(first)
-                if result is not None and outranks(result, best):
-                    best, path = result, "band-reread"
-                if best is not None and best.ok:
-                    return best, path, band
-        ways = self._worth_general(list(lines or ()), line_models)
-        result = self._lines_by_engines(ways, best if path.startswith("lines") else None)
-        if result is not None and better(result, best):
-            best, path = result, "lines-general"
         if best is not None and best.status == "no_mrz":
             best = None
         return best, path, band
 
-    def _model_rows(self, crops: list[np.ndarray]) -> RowsRead | None:
-        """The rows as the row model reads them (None without the model)."""
-        if self.row_reader is None:
-            return None
+    def _model_rows(self, crops: list[np.ndarray]) -> RowsRead:
+        """The rows as the row model reads them."""
         lines, again = self._model_lines(crops)
         result = best_parse(lines)
         return RowsRead(crops, lines, result, sure_as_printed(result) and not again)
@@ -583,7 +335,6 @@ class MrzReader:
         wider (`WIDE_SCALE`), kept if that gives it an MRZ line's width. Also whether a row was so read
         again: such a read does not settle (`RowsRead.settled`), since the second reading can err
         elsewhere and a check-digit correction then "prove" two errors (seen on a generated visa)."""
-        assert self.row_reader is not None
         lines, again = self.row_reader.recognise(crops), False
         for i, line in enumerate(lines):
             if any(0 < width - len(line.text) <= MAX_WIDTH_SLACK for width in FULL_WIDTHS):
@@ -595,7 +346,7 @@ class MrzReader:
     def _line_rows(
         self, image: np.ndarray, quads: list[np.ndarray] | None = None
     ) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-        """The classical fallback's rows: every long thin text line (`quads`, or found here), top to bottom
+        """The line finder's rows: every long thin text line (`quads`, or found here), top to bottom
         and upside down (None for fewer than two)."""
         quads = sorted(text_line_quads(image) if quads is None else quads, key=lambda q: float(q[:, 1].mean()))
         if len(quads) < 2:
@@ -603,110 +354,29 @@ class MrzReader:
         upright = [crop_quad(image, quad) for quad in quads]
         return upright, [cv2.rotate(c, cv2.ROTATE_180) for c in upright[::-1]]
 
-    def _lines_by_model(self, lines: tuple[list[np.ndarray], list[np.ndarray]] | None) -> tuple[MrzResult | None, bool, list[RowsRead]]:
-        """The line finder's rows read by the row model, each way up: the best read, whether it settled
-        the read (`sure_as_printed`, no row `read_short`) and each way's read. The rows read best,
-        stacked, are left in `self._rows` (the picture of what was read)."""
+    def _lines_by_model(self, lines: tuple[list[np.ndarray], list[np.ndarray]] | None) -> tuple[MrzResult | None, bool]:
+        """The line finder's rows read by the row model, each way up: the best read and whether it settled
+        the read (`sure_as_printed`, no row `read_short`). The rows read best, stacked, are left in
+        `self._rows` (the picture of what was read)."""
         self._rows = None
-        if lines is None or self.row_reader is None:
-            return None, False, []
-        best, models = None, []
+        if lines is None:
+            return None, False
+        best = None
         for crops in lines:
             rows, again = self._model_lines(crops)
             result, used = best_parse_rows(rows)
-            models.append(RowsRead(crops, rows, result))
             if result is not None and sure_as_printed(result) and not again and not read_short(rows, used, result):
                 self._rows = stack_rows([crops[i] for i in used])
-                return result, True, models
+                return result, True
             if result is not None and better(result, best):
                 best, self._rows = result, stack_rows([crops[i] for i in used])
-        return best, False, models
+        return best, False
 
-    def _lines_by_engines(self, ways: list[list[np.ndarray]], best: MrzResult | None) -> MrzResult | None:
-        """The line finder's rows (`ways` up) read by the general recogniser (and the second one), while
-        time allows; a read better than `best` (the row model's) is returned and its rows left in `self._rows`."""
-        found, read = None, []
-        for crops in ways:
-            if not self._in_time():
-                return found
-            rows = recognise_rows(self.engine, crops, self.cells)
-            result, used = best_parse_rows(rows)
-            read.append(RowsRead(crops, rows, result))
-            if result is not None and better(result, best):
-                best = found = result
-                self._rows = stack_rows([crops[i] for i in used])
-            if best is not None and best.ok:
-                return found
-        for first in self._worth_rereading(read):
-            if not self._in_time():
-                break
-            assert self.rereader is not None
-            result, used = best_parse_rows(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
-            if result is not None and outranks(result, best):
-                best = found = result
-                self._rows = stack_rows([first.crops[i] for i in used])
-            if best is not None and best.ok:
-                break
-        return found
-
-    def _worth_general(self, cuts: list[list[np.ndarray]], models: list[RowsRead]) -> list[list[np.ndarray]]:
-        """The way up of the band or lines that the general recogniser reads after the row model: the one
-        the model read best as an MRZ; none when the model read no MRZ either way (measured on 900
-        generated photos: the general recogniser then read nothing the model had not, at 0.2-0.8 s a way up)."""
-        if self.row_reader is None:
-            return cuts
-        parsed = [(model.result, crops) for model, crops in zip(models, cuts) if model.result is not None and model.result.status != "no_mrz"]
-        if not parsed:
-            return []
-        chosen = parsed[0]
-        for result, crops in parsed[1:]:
-            if better(result, chosen[0]):
-                chosen = (result, crops)
-        return [chosen[1]]
-
-    def _worth_rereading(self, read: list[RowsRead]) -> list[RowsRead]:
-        """The way up that read as an MRZ (both when neither did), for the second recogniser."""
-        if self.rereader is None:
-            return []
-        parsed = [first for first in read if first.result is not None and first.result.status != "no_mrz"]
-        return parsed[:1] if parsed else read
-
-    def _reread(self, first: RowsRead) -> MrzResult | None:
-        """The rows as both recognisers read them (`reread_rows`); as the first read them without a second."""
-        if self.rereader is None:
-            return first.result
-        return best_parse(reread_rows(first.lines, recognise_rows(self.rereader, first.crops, self.cells)))
-
-    def read_band(self, band: np.ndarray, reread: bool = False) -> MrzResult | None:
-        """The fast path alone: an upright MRZ band cut into ink rows and read (None without 2-6 rows):
-        by the row model, and by the general recogniser when the model did not settle it.
-
-        With `reread`, the rows as both recognisers read them (`reread_rows`).
-        """
-        self._deadline = time.perf_counter() + self.budget
+    def read_band(self, band: np.ndarray) -> MrzResult | None:
+        """An upright MRZ band (live capture's) cut into ink rows and read by the row model
+        (None without 2-6 rows)."""
         crops = band_row_crops(band)
-        if crops is None:
-            return None
-        model = self._model_rows(crops)
-        if model is not None and model.settled:
-            return model.result
-        first = self._engine_rows(crops)
-        result = self._reread(first) if reread else first.result
-        if model is not None and model.result is not None and better(model.result, result):
-            return model.result
-        return result
-
-    def _engine_rows(self, crops: list[np.ndarray]) -> RowsRead:
-        """Band rows read by the general recogniser, again with blank paper around them when not valid
-        (and still in time)."""
-        lines = recognise_rows(self.engine, crops, self.cells)
-        result = best_parse(lines)
-        if result is not None and not result.ok and self._in_time():
-            margin = int(PAPER_MARGIN * max(c.shape[0] for c in crops) / (1 + 2 * ROW_PAD))
-            again = best_parse(recognise_rows(self.engine, [with_paper_margin(c, margin) for c in crops], self.cells))
-            if again is not None and better(again, result):
-                result = again
-        return RowsRead(crops, lines, result)
+        return None if crops is None else self._model_rows(crops).result
 
 
 ROW_PAD = 0.15

@@ -10,7 +10,6 @@ every install would take an hour and could differ between CPUs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -23,8 +22,6 @@ from kiosk.ocr.engine.ctc import decode, line_confidence
 from kiosk.ocr.engine.models import MRZ_ROWS_MODEL
 from kiosk.ocr.engine.types import LineScores, TextLine
 from kiosk.ocr.mrz.row_input import CHARSET, WIDTH_SCALE, batch_inputs, row_input
-
-log = logging.getLogger(__name__)
 
 SURE = 0.97
 """A character the model read with at least this probability is taken as printed: marked `confirmed`,
@@ -80,13 +77,8 @@ class RowRecogniser:
 
 
 @lru_cache(maxsize=1)
-def default_row_recogniser() -> RowRecogniser | None:
-    """The shipped model, or None when its file is missing or damaged (reading then falls back to PP-OCR)."""
+def default_row_recogniser() -> RowRecogniser:
+    """The shipped model, one per process; `EngineError` saying what to do when its file is missing or damaged."""
     if not MRZ_ROWS_MODEL.exists():
-        log.warning("MRZ row model missing (%s): reinstall", MRZ_ROWS_MODEL)
-        return None
-    try:
-        return RowRecogniser()
-    except EngineError as exc:
-        log.warning("%s", exc)
-        return None
+        raise EngineError(f"MRZ row model missing: {MRZ_ROWS_MODEL}; reinstall the kiosk")
+    return RowRecogniser()
