@@ -83,6 +83,27 @@ def test_a_damaged_model_file_is_a_clear_engine_error(tmp_path: Path) -> None:
         RowRecogniser(broken)
 
 
+def test_a_missing_model_makes_scan_passport_say_what_to_do(tmp_path: Path, monkeypatch, capsys) -> None:
+    # Passports are read by the row model alone: without its file the scan ends with one clear line.
+    import cv2
+
+    import kiosk.ocr.mrz.rows as rows
+    from kiosk.capture.synthetic import passport_page
+    from kiosk.cli.main import main
+
+    photo = tmp_path / "passport.jpg"
+    cv2.imwrite(str(photo), passport_page())
+    monkeypatch.setattr(rows, "MRZ_ROWS_MODEL", tmp_path / "mrz_rows.onnx")
+    default_row_recogniser.cache_clear()
+    try:
+        code = main(["scan", "passport", str(photo)])
+    finally:
+        default_row_recogniser.cache_clear()
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "MRZ row model missing" in err and "reinstall" in err and "Traceback" not in err
+
+
 def train_python() -> str | None:
     configured = os.environ.get("KIOSK_TRAIN_PYTHON")
     if configured:
