@@ -248,6 +248,7 @@ WIDE_SCALE = 0.7
 """Rows read again this wide (`row_input.WIDTH_SCALE` is 0.55) when a character is missing: CTC
 runs doubled letters together (`VMM9` read `VM9`) when they get too few time steps."""
 
+
 class MrzReader:
     """Locate, read and validate an MRZ. Not thread-safe: one per worker thread."""
 
