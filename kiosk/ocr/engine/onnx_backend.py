@@ -130,7 +130,8 @@ class OnnxBackend:
 
     The recogniser is loaded when first used: the receipt reader pairs this
     detector with PP-OCRv6's recogniser (`PipelineEngine.with_recogniser`)
-    and never needs PP-OCRv4's (about 30 MB of memory and 0.1 s at start).
+    and never needs PP-OCRv4's (peak RSS on the 135 receipts 660-777 MB with it
+    loaded, 595-628 MB without).
     """
 
     def __init__(self, threads: int = 0) -> None:

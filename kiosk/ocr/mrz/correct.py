@@ -215,8 +215,9 @@ def fix_document_letter(grid: Grid, pos: Pos, allowed: str) -> None:
     Two lines of 44 begin with P (a passport) unless they begin with V (a visa,
     read as such by its V), so a Y or F where a small P was printed is a P.
     A letter the recogniser was sure of (`confirmed`) is left as read. No
-    check digit covers it: kept only when every check digit holds, which on
-    a TD3 line pair a visa's optional data never makes.
+    check digit covers it: kept only when every check digit holds, which a
+    visa's line pair rarely makes when read as a passport's (its last position,
+    the passport's composite check digit, is usually a filler).
     """
     read = grid.char(pos)
     if read in allowed or pos in grid.confirmed:
